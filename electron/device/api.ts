@@ -1,0 +1,76 @@
+import type {
+  Behaviours,
+  BehaviourName,
+  InboundEntry,
+  Periods,
+  ReportedEntry,
+  SessionSnapshot,
+  TelemetrySample,
+  TimelineEntry,
+  Transport,
+} from '../../shared/domain'
+import type { DeviceModel } from '../../shared/model'
+
+/** Everything a DeviceSession is built from. Plain data: the shells build it from saved settings. */
+export interface DeviceSessionOptions {
+  idScope: string
+  /** Exactly one of groupKey (device key derived from it) or deviceKey. */
+  groupKey?: string
+  deviceKey?: string
+  deviceId: string
+  modelId: string
+  /** e.g. global.azure-devices-provisioning.net, or 127.0.0.1:PORT for the lab. */
+  provisioningHost: string
+  transport: Transport
+  /** Extra trusted CA (PEM), for the lab. Certificate checks are never turned off. */
+  ca?: string
+  /** Where the outbox journal, the sequence counter and the home hub are kept. */
+  dataDir: string
+  model: DeviceModel
+  behaviours?: Partial<Behaviours>
+  periods?: Partial<Periods>
+  /** MQTT keep-alive to the hub; a silent (blackholed) hub is noticed within ~1.5× this. */
+  keepAliveSec?: number
+  /** Bound on one hub CONNECT (TCP + TLS + CONNACK). */
+  connectTimeoutMs?: number
+  /** Bound on one whole DPS registration (the SDK itself retries 429/5xx forever). */
+  provisioningTimeoutMs?: number
+  /** Bound on twin requests (the SDK has none). */
+  twinTimeoutMs?: number
+  backoff?: { initialMs?: number; maxMs?: number }
+  /** Display names for hub hosts, e.g. the lab's { '127.0.0.1:8884': 'A' }. */
+  hubLabels?: Record<string, string>
+  /** Outbox bound in entries; past it the oldest are dropped and counted. */
+  outboxLimit?: number
+}
+
+export interface DeviceSessionEvents {
+  /** Something in snapshot() changed (state, hub, counters, behaviours, last values...). */
+  changed: []
+  timeline: [TimelineEntry]
+  telemetry: [TelemetrySample]
+  inbound: [InboundEntry]
+  /** A reported patch was queued, or its status changed (same id). */
+  reported: [ReportedEntry]
+}
+
+/** The one object both shells talk to. */
+export interface DeviceSessionApi {
+  /** Starts (or resumes) connecting. Resolves once the attempt is under way, not when connected. */
+  connect(): Promise<void>
+  /** Clean disconnect: flush within a bound, close MQTT, record it. Stays disconnected. */
+  disconnect(): Promise<void>
+  /** Skip any backoff wait and try now (cached hub first). */
+  reconnect(): void
+  setBehaviour(name: BehaviourName, enabled: boolean): Behaviours
+  setPeriods(periods: Partial<Periods>): Periods
+  snapshot(): SessionSnapshot
+  timeline(): TimelineEntry[]
+  recentTelemetry(): TelemetrySample[]
+  inbound(): InboundEntry[]
+  reportedLog(): ReportedEntry[]
+  /** disconnect() and release timers and files; the object is unusable after. */
+  close(): Promise<void>
+  on<E extends keyof DeviceSessionEvents>(event: E, listener: (...args: DeviceSessionEvents[E]) => void): this
+  off<E extends keyof DeviceSessionEvents>(event: E, listener: (...args: DeviceSessionEvents[E]) => void): this
+}

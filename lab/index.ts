@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ensureCerts } from './certs'
+import { ControlApi } from './control'
+import { defaultControlPort, defaultDataDir, defaultPorts, removeDiscovery, writeDiscovery } from './discovery'
+import { Dps } from './dps'
+import { Hub } from './hub'
+import { LabState } from './state'
+import type { HubName, LabHandle, LabOptions } from './types'
+import { serveWebSockets, wsAddresses } from './websockets'
+
+export type { LabHandle, LabOptions, HubName } from './types'
+export { deriveDeviceKey } from './sas'
+
+interface Enrollment {
+  idScope: string
+  groupPrimaryKey: string
+  groupSecondaryKey: string
+}
+
+/** The enrollment survives restarts so devices and saved settings keep working. */
+function loadEnrollment(dataDir: string, options: LabOptions): Enrollment {
+  const path = join(dataDir, 'enrollment.json')
+  let saved: Partial<Enrollment> = {}
+  if (existsSync(path)) {
+    try {
+      saved = JSON.parse(readFileSync(path, 'utf8')) as Partial<Enrollment>
+    } catch {
+      saved = {}
+    }
+  }
+  const e: Enrollment = {
+    idScope: options.idScope ?? saved.idScope ?? '0ne' + randomBytes(4).toString('hex').toUpperCase(),
+    groupPrimaryKey: options.groupPrimaryKey ?? saved.groupPrimaryKey ?? randomBytes(64).toString('base64'),
+    groupSecondaryKey: options.groupSecondaryKey ?? saved.groupSecondaryKey ?? randomBytes(64).toString('base64'),
+  }
+  writeFileSync(path, JSON.stringify(e, null, 2) + '\n', { mode: 0o600 })
+  return e
+}
+
+/** Binds `wanted`, or an ephemeral port when it is taken (saying so). */
+async function listenOr(wanted: number, what: string, listen: (port: number) => Promise<number>, log: (s: string) => void): Promise<number> {
+  try {
+    return await listen(wanted)
+  } catch (e) {
+    if (wanted === 0 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e
+    const port = await listen(0)
+    log(`${what}: port ${wanted} is taken; using ${port} instead`)
+    return port
+  }
+}
+
+export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
+  const log = options.log ?? (() => {})
+  const dataDir = options.dataDir ?? defaultDataDir()
+  mkdirSync(dataDir, { recursive: true })
+  const certs = ensureCerts(dataDir)
+  const enrollment = loadEnrollment(dataDir, options)
+  const tls = { key: certs.key, cert: certs.cert }
+  const groupKeys = () => [enrollment.groupPrimaryKey, enrollment.groupSecondaryKey]
+
+  const hubHosts: Record<HubName, string> = { a: '', b: '' }
+  const state = new LabState(hubHosts, options.defaultTtlMinutes ?? 5)
+  const hubs: Record<HubName, Hub> = {
+    a: new Hub('a', state, groupKeys, tls, log),
+    b: new Hub('b', state, groupKeys, tls, log),
+  }
+  let wsEnabled = false
+  const dps = new Dps(
+    state,
+    {
+      idScope: enrollment.idScope,
+      groupKeys,
+      retryAfterSec: () => options.dpsRetryAfterSec ?? 1,
+      hubHost: (hub, via) => (via === 'ws' && wsEnabled ? wsAddresses[hub] : hubs[hub].host),
+    },
+    tls,
+    log,
+  )
+  const stoppers: (() => Promise<void>)[] = []
+  try {
+    const dpsPort = await listenOr(options.dpsPort ?? defaultPorts.dps, 'DPS', (p) => dps.start(p), log)
+    stoppers.push(() => dps.stop())
+    for (const name of ['a', 'b'] as const) {
+      const wanted = (name === 'a' ? options.hubAPort : options.hubBPort) ?? defaultPorts[name]
+      await listenOr(wanted, `hub ${name.toUpperCase()}`, (p) => hubs[name].start(p), log)
+      hubHosts[name] = hubs[name].host
+      stoppers.push(() => hubs[name].stop())
+    }
+
+    let webSockets: LabHandle['webSockets'] = { enabled: false, reason: 'turned off' }
+    if (options.webSockets !== false) {
+      try {
+        const ws = await serveWebSockets(tls, [
+          { address: wsAddresses.dps, endpoint: dps.endpoint },
+          { address: wsAddresses.a, endpoint: hubs.a.endpoint },
+          { address: wsAddresses.b, endpoint: hubs.b.endpoint },
+        ])
+        stoppers.push(() => ws.stop())
+        hubs.a.hostNames.push(wsAddresses.a)
+        hubs.b.hostNames.push(wsAddresses.b)
+        wsEnabled = true
+        webSockets = { enabled: true }
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException
+        const why =
+          err.code === 'EACCES'
+            ? 'binding port 443 needs root (or CAP_NET_BIND_SERVICE)'
+            : err.code === 'EADDRINUSE'
+              ? 'port 443 is already in use'
+              : err.code === 'EADDRNOTAVAIL'
+                ? 'this system has no 127.0.0.2/127.0.0.3 loopback addresses'
+                : err.message
+        webSockets = { enabled: false, reason: why }
+        log(`MQTT over WebSockets is off: ${why}`)
+      }
+    }
+
+    const facts = () => ({
+      idScope: enrollment.idScope,
+      dpsHost: `127.0.0.1:${dpsPort}`,
+      hubs: { a: { host: hubs.a.host }, b: { host: hubs.b.host } },
+      caPath: certs.caPath,
+      webSockets,
+      dps: { mode: dps.mode },
+      hubModes: { a: hubs.a.endpoint.mode, b: hubs.b.endpoint.mode },
+    })
+    const control = new ControlApi(state, dps, hubs, facts)
+    const controlPort = await listenOr(options.controlPort ?? defaultControlPort, 'control API', (p) => control.listen(p), log)
+    stoppers.push(() => control.close())
+    const controlUrl = `http://127.0.0.1:${controlPort}`
+
+    if (options.writeDiscovery !== false) {
+      writeDiscovery(dataDir, {
+        controlUrl,
+        dpsHost: `127.0.0.1:${dpsPort}`,
+        idScope: enrollment.idScope,
+        caPath: certs.caPath,
+        hubs: { a: hubs.a.host, b: hubs.b.host },
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+      })
+      stoppers.push(async () => removeDiscovery(dataDir))
+    }
+
+    let stopped: Promise<void> | null = null
+    return {
+      ...enrollment,
+      dpsHost: `127.0.0.1:${dpsPort}`,
+      hubs: { a: { host: hubs.a.host, port: hubs.a.endpoint.port }, b: { host: hubs.b.host, port: hubs.b.endpoint.port } },
+      controlUrl,
+      ca: certs.ca,
+      caPath: certs.caPath,
+      webSockets,
+      state,
+      stop: () => (stopped ??= stopAll()),
+    }
+  } catch (e) {
+    await stopAll()
+    throw e
+  }
+
+  async function stopAll(): Promise<void> {
+    state.dispose()
+    for (const s of stoppers.reverse()) await s().catch(() => {})
+    stoppers.length = 0
+  }
+}

@@ -1,0 +1,42 @@
+export interface LabOptions {
+  /** Where the CA, server certificate and discovery file live. Default: ~/.iotc-ha-lab */
+  dataDir?: string
+  /** 0 = ephemeral. Defaults: DPS 8883, hub A 8884, hub B 8885, control 8090 (see README). */
+  dpsPort?: number
+  hubAPort?: number
+  hubBPort?: number
+  controlPort?: number
+  /** Serve MQTT over secure WebSockets on 443 (needs the right to bind it). Default true. */
+  webSockets?: boolean
+  idScope?: string
+  groupPrimaryKey?: string
+  groupSecondaryKey?: string
+  /** Seconds DPS asks the device to wait before polling an "assigning" registration. */
+  dpsRetryAfterSec?: number
+  /** Default failover ttl in minutes (IoT Central: 5). */
+  defaultTtlMinutes?: number
+  /** Write the discovery file (tests that run several labs turn it off). Default true. */
+  writeDiscovery?: boolean
+  log?: (line: string) => void
+}
+
+export type HubName = 'a' | 'b'
+export type HubMode = 'up' | 'killed' | 'blackholed'
+export type DpsMode = 'up' | 'throttled' | 'stopped'
+
+export interface LabHandle {
+  idScope: string
+  groupPrimaryKey: string
+  groupSecondaryKey: string
+  /** What a device uses as provisioning host: 127.0.0.1:PORT */
+  dpsHost: string
+  hubs: Record<HubName, { host: string; port: number }>
+  controlUrl: string
+  ca: string
+  caPath: string
+  /** Set when secure WebSockets on 443 are served; else the reason they are not. */
+  webSockets: { enabled: true } | { enabled: false; reason: string }
+  /** Lab internals for tests and the embedding app. */
+  state: import('./state').LabState
+  stop(): Promise<void>
+}

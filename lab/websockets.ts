@@ -1,0 +1,50 @@
+import { createServer, type Server } from 'node:https'
+import { WebSocketServer, createWebSocketStream } from 'ws'
+import type { Endpoint } from './endpoint'
+
+/**
+ * The SDK's WebSocket transport always dials port 443, so the three services cannot be told
+ * apart by port: each gets its own loopback address (DPS 127.0.0.1, hub A .2, hub B .3).
+ */
+export const wsAddresses = { dps: '127.0.0.1', a: '127.0.0.2', b: '127.0.0.3' } as const
+
+export async function serveWebSockets(
+  tls: { key: string; cert: string },
+  endpoints: { address: string; endpoint: Endpoint }[],
+): Promise<{ stop(): Promise<void> }> {
+  const servers: Server[] = []
+  const wsServers: WebSocketServer[] = []
+  try {
+    for (const { address, endpoint } of endpoints) {
+      const server = createServer({ key: tls.key, cert: tls.cert })
+      const wss = new WebSocketServer({ server, path: '/$iothub/websocket' })
+      wss.on('connection', (ws) => {
+        const stream = createWebSocketStream(ws)
+        stream.on('error', () => {})
+        endpoint.acceptStream(stream)
+      })
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(443, address, () => resolve())
+      })
+      servers.push(server)
+      wsServers.push(wss)
+    }
+  } catch (e) {
+    await closeAll()
+    throw e
+  }
+  async function closeAll(): Promise<void> {
+    for (const w of wsServers) for (const c of w.clients) c.terminate()
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.closeAllConnections()
+            s.close(() => resolve())
+          }),
+      ),
+    )
+  }
+  return { stop: closeAll }
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod'
+import type {
+  AppError,
+  Behaviours,
+  InboundEntry,
+  Periods,
+  ReportedEntry,
+  SessionSnapshot,
+  TelemetrySample,
+  TimelineEntry,
+} from './domain'
+import { behaviourNames } from './domain'
+import type { DeviceModel } from './model'
+import type { PublicSettings } from './settings'
+import { settingsInputSchema } from './settings'
+
+// The one contract between the renderer and either shell (Electron IPC or the web shell's
+// WebSocket). Every channel name lives here; both shells and the preload are checked against it.
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError }
+
+export interface AppInfo {
+  version: string
+  mode: 'lab' | 'central'
+  shell: 'electron' | 'web'
+  /** Present when the app runs its embedded lab: what to type in a terminal to fail it over. */
+  lab: { controlUrl: string; tryFailover: string; tryFailback: string } | null
+  model: DeviceModel
+}
+
+const none = z.undefined()
+
+export const invokeChannels = {
+  'app:info': { request: none, response: {} as AppInfo },
+  'session:snapshot': { request: none, response: {} as SessionSnapshot },
+  'session:connect': { request: none, response: null },
+  'session:disconnect': { request: none, response: null },
+  'session:reconnect': { request: none, response: null },
+  'session:setBehaviour': {
+    request: z.object({ name: z.enum(behaviourNames), enabled: z.boolean() }),
+    response: {} as Behaviours,
+  },
+  'session:setPeriods': {
+    request: z
+      .object({
+        telemetryMs: z.number().int().min(100).max(3_600_000).optional(),
+        reportedMs: z.number().int().min(100).max(3_600_000).optional(),
+      })
+      .refine((p) => p.telemetryMs !== undefined || p.reportedMs !== undefined, 'give telemetryMs or reportedMs'),
+    response: {} as Periods,
+  },
+  'timeline:list': { request: none, response: [] as TimelineEntry[] },
+  'telemetry:recent': { request: none, response: [] as TelemetrySample[] },
+  'inbound:list': { request: none, response: [] as InboundEntry[] },
+  'reported:list': { request: none, response: [] as ReportedEntry[] },
+  'settings:get': { request: none, response: {} as PublicSettings },
+  'settings:save': { request: settingsInputSchema, response: {} as PublicSettings },
+  'settings:useLab': { request: none, response: {} as PublicSettings },
+} as const
+
+export type InvokeChannel = keyof typeof invokeChannels
+export type InvokeRequest<C extends InvokeChannel> = z.input<(typeof invokeChannels)[C]['request']>
+export type InvokeResponse<C extends InvokeChannel> = (typeof invokeChannels)[C]['response']
+
+/** Main → renderer pushes. Lists arrive in batches so a fast device cannot flood the UI. */
+export interface EventPayloads {
+  'session:changed': SessionSnapshot
+  'timeline:added': TimelineEntry[]
+  'telemetry:added': TelemetrySample[]
+  'inbound:added': InboundEntry[]
+  'reported:changed': ReportedEntry[]
+  'settings:changed': PublicSettings
+}
+export type EventChannel = keyof EventPayloads
+export const eventChannels = [
+  'session:changed',
+  'timeline:added',
+  'telemetry:added',
+  'inbound:added',
+  'reported:changed',
+  'settings:changed',
+] as const satisfies readonly EventChannel[]
+
+/** Parses a request for a channel; a failure is a typed `bad-request` error, never a throw. */
+export function parseRequest<C extends InvokeChannel>(
+  channel: C,
+  input: unknown,
+): Result<z.output<(typeof invokeChannels)[C]['request']>> {
+  const r = invokeChannels[channel].request.safeParse(input)
+  if (r.success) return { ok: true, value: r.data as z.output<(typeof invokeChannels)[C]['request']> }
+  return {
+    ok: false,
+    error: { code: 'bad-request', message: r.error.issues.map((i) => (i.path.length ? i.path.join('.') + ': ' : '') + i.message).join('; ') },
+  }
+}
+
+export function isInvokeChannel(name: unknown): name is InvokeChannel {
+  return typeof name === 'string' && Object.hasOwn(invokeChannels, name)
+}
+
+/**
+ * The renderer's API, derived from the contract: one function per invoke channel (named by
+ * camel-casing the channel) plus one `on…` subscription per event that returns an unsubscribe.
+ */
+type CamelChannel<S extends string> = S extends `${infer A}:${infer B}` ? `${A}${Capitalize<B>}` : S
+type OnName<S extends string> = `on${Capitalize<CamelChannel<S>>}`
+
+export type RendererApi = {
+  [C in InvokeChannel as CamelChannel<C>]: (
+    ...args: InvokeRequest<C> extends undefined ? [] : [InvokeRequest<C>]
+  ) => Promise<Result<InvokeResponse<C>>>
+} & {
+  [E in EventChannel as OnName<E>]: (listener: (payload: EventPayloads[E]) => void) => () => void
+}
+
+export function apiName(channel: InvokeChannel): string {
+  const [a, b] = channel.split(':') as [string, string]
+  return a + b[0]!.toUpperCase() + b.slice(1)
+}
+export function onName(channel: EventChannel): string {
+  return 'on' + apiName(channel as unknown as InvokeChannel).replace(/^./, (c) => c.toUpperCase())
+}
