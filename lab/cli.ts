@@ -1,0 +1,213 @@
+import { defaultControlPort, readDiscovery } from './discovery'
+
+// `lizard`: the giant lizard you can aim at a data center. A thin client of the lab's control API.
+
+const usage = `lizard — fail IoT Central lab devices over and back, and break things on purpose
+
+Usage: lizard <command> [args] [--json] [--url URL]
+
+  failover <deviceId> [--ttl MIN]     move the device to its other hub (ttl 1-30, default 5)
+  failback <deviceId>                 move it back to its home hub now
+  devices                             list devices: home hub, assigned hub, connection
+  stats <deviceId>                    telemetry the lab received: count, missing seqs, duplicates
+  invoke <deviceId> <method> [json]   call a direct method [--timeout SEC]
+  c2d <deviceId> <body> [--prop k=v]  send a cloud-to-device message (repeat --prop)
+  desired <deviceId> <json>           patch desired properties, e.g. '{"fanSpeed":3}'
+  hub <a|b> kill|blackhole|restore    kill: power off · blackhole: accept TCP, never answer
+  dps throttle|stop|restore           throttle: 429 [--retry-after SEC] · stop: never answer
+
+The lab is found through LIZARD_URL, --url, the discovery file of a running lab, or
+http://127.0.0.1:${defaultControlPort}.`
+
+class UsageError extends Error {}
+
+interface Parsed {
+  args: string[]
+  flags: Map<string, string[]>
+}
+
+const valueFlags = new Set(['ttl', 'url', 'timeout', 'prop', 'retry-after'])
+
+function parse(argv: string[]): Parsed {
+  const args: string[] = []
+  const flags = new Map<string, string[]>()
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '-h') {
+      flags.set('help', [''])
+    } else if (a.startsWith('--')) {
+      const eq = a.indexOf('=')
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2)
+      let value = eq > 0 ? a.slice(eq + 1) : ''
+      if (valueFlags.has(name) && eq < 0) {
+        if (i + 1 >= argv.length) throw new UsageError(`--${name} needs a value`)
+        value = argv[++i]!
+      } else if (!valueFlags.has(name) && !['json', 'help'].includes(name)) {
+        throw new UsageError(`unknown option --${name}`)
+      }
+      flags.set(name, [...(flags.get(name) ?? []), value])
+    } else args.push(a)
+  }
+  return { args, flags }
+}
+
+function baseUrl(flags: Parsed['flags']): string {
+  const fromFlag = flags.get('url')?.[0]
+  return (fromFlag || process.env.LIZARD_URL || readDiscovery()?.controlUrl || `http://127.0.0.1:${defaultControlPort}`).replace(/\/+$/, '')
+}
+
+function intFlag(flags: Parsed['flags'], name: string): number | undefined {
+  const v = flags.get(name)?.[0]
+  if (v === undefined) return undefined
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} takes a whole number, not "${v}"`)
+  return Number(v)
+}
+
+function jsonArg(text: string | undefined, what: string): unknown {
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new UsageError(`${what} is not valid JSON: ${text}`)
+  }
+}
+
+function need(args: string[], n: number, shape: string): void {
+  if (args.length < n) throw new UsageError(`usage: lizard ${shape}`)
+}
+
+class ApiError extends Error {}
+
+async function call(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  let res: Response
+  try {
+    res = await fetch(url + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(330_000),
+    })
+  } catch {
+    throw new ApiError(`no lab answers at ${url} — start one with \`npm run lab\` or the app, or set LIZARD_URL`)
+  }
+  const text = await res.text()
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch {
+    throw new ApiError(`${url} answered ${res.status} with something that is not the lab's JSON`)
+  }
+  if (!res.ok) {
+    const err = (data as { error?: { message?: string } }).error
+    throw new ApiError(err?.message ?? `the lab answered ${res.status}`)
+  }
+  return data
+}
+
+type Out = { json: unknown; text: string }
+
+async function run(p: Parsed): Promise<Out> {
+  const [cmd, ...rest] = p.args
+  const url = baseUrl(p.flags)
+  const enc = encodeURIComponent
+  switch (cmd) {
+    case 'failover': {
+      need(rest, 1, 'failover <deviceId> [--ttl MIN]')
+      const ttl = intFlag(p.flags, 'ttl')
+      const r = (await call(url, 'POST', `/system/iothub/devices/${enc(rest[0]!)}/manual-failover`, ttl === undefined ? {} : { ttl })) as { hubIdentifier: string; message: string }
+      return { json: r, text: `${r.message}\nhub identifier: ${r.hubIdentifier}` }
+    }
+    case 'failback': {
+      need(rest, 1, 'failback <deviceId>')
+      const r = (await call(url, 'POST', `/system/iothub/devices/${enc(rest[0]!)}/manual-failback`)) as { hubIdentifier: string; message: string }
+      return { json: r, text: `${r.message}\nhub identifier: ${r.hubIdentifier}` }
+    }
+    case 'devices': {
+      const list = (await call(url, 'GET', '/devices')) as { deviceId: string; homeHub: string; assignedHub: string; failedOverUntil: string | null; connectedTo: string | null; telemetryCount: number }[]
+      if (list.length === 0) return { json: list, text: 'No devices have registered yet.' }
+      const rows = [['DEVICE', 'HOME', 'ASSIGNED', 'CONNECTED', 'TELEMETRY', 'FAILED OVER UNTIL']]
+      for (const d of list) rows.push([d.deviceId, d.homeHub.toUpperCase(), d.assignedHub.toUpperCase(), d.connectedTo?.toUpperCase() ?? '-', String(d.telemetryCount), d.failedOverUntil ?? '-'])
+      return { json: list, text: table(rows) }
+    }
+    case 'stats': {
+      need(rest, 1, 'stats <deviceId>')
+      const r = (await call(url, 'GET', `/devices/${enc(rest[0]!)}/telemetry`)) as { stats: { count: number; unique: number; duplicates: number; firstSeq: number | null; lastSeq: number | null; missing: number[] } }
+      const s = r.stats
+      const missing = s.missing.length === 0 ? 'none' : s.missing.slice(0, 20).join(', ') + (s.missing.length > 20 ? ` … (${s.missing.length})` : '')
+      return { json: s, text: `received ${s.count} (unique ${s.unique}, duplicates ${s.duplicates})\nseq ${s.firstSeq ?? '-'} … ${s.lastSeq ?? '-'}, missing: ${missing}` }
+    }
+    case 'invoke': {
+      need(rest, 2, 'invoke <deviceId> <method> [json] [--timeout SEC]')
+      const payload = jsonArg(rest[2], 'the method payload')
+      const timeout = intFlag(p.flags, 'timeout')
+      const r = (await call(url, 'POST', `/devices/${enc(rest[0]!)}/methods`, { methodName: rest[1], ...(payload !== undefined ? { payload } : {}), ...(timeout ? { responseTimeoutInSeconds: timeout } : {}) })) as { status: number; payload: unknown }
+      return { json: r, text: `status ${r.status}\n${JSON.stringify(r.payload, null, 2)}` }
+    }
+    case 'c2d': {
+      need(rest, 2, 'c2d <deviceId> <body> [--prop k=v]')
+      const properties: Record<string, string> = {}
+      for (const kv of p.flags.get('prop') ?? []) {
+        const i = kv.indexOf('=')
+        if (i <= 0) throw new UsageError(`--prop takes key=value, not "${kv}"`)
+        properties[kv.slice(0, i)] = kv.slice(i + 1)
+      }
+      const r = (await call(url, 'POST', `/devices/${enc(rest[0]!)}/c2d`, { body: rest[1], properties })) as { messageId: string; state: string }
+      return { json: r, text: `message ${r.messageId} ${r.state}` }
+    }
+    case 'desired': {
+      need(rest, 2, 'desired <deviceId> <json>')
+      const patch = jsonArg(rest[1], 'the desired patch')
+      if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw new UsageError('the desired patch must be a JSON object, e.g. \'{"fanSpeed":3}\'')
+      const r = (await call(url, 'PATCH', `/devices/${enc(rest[0]!)}/twin/desired`, patch)) as { desired: Record<string, unknown> }
+      return { json: r, text: `desired is now ${JSON.stringify(r.desired)}` }
+    }
+    case 'hub': {
+      need(rest, 2, 'hub <a|b> kill|blackhole|restore')
+      const [hub, action] = [rest[0]!.toLowerCase(), rest[1]!]
+      if (!['kill', 'blackhole', 'restore'].includes(action)) throw new UsageError('usage: lizard hub <a|b> kill|blackhole|restore')
+      const r = (await call(url, 'POST', `/hubs/${enc(hub)}/${action}`)) as { hub: string; mode: string }
+      return { json: r, text: `hub ${r.hub.toUpperCase()} is ${r.mode}` }
+    }
+    case 'dps': {
+      need(rest, 1, 'dps throttle|stop|restore')
+      const action = rest[0]!
+      if (!['throttle', 'stop', 'restore'].includes(action)) throw new UsageError('usage: lizard dps throttle|stop|restore')
+      const retryAfter = intFlag(p.flags, 'retry-after')
+      const r = (await call(url, 'POST', `/dps/${action}`, retryAfter === undefined ? {} : { retryAfter })) as { mode: string; retryAfter?: number }
+      return { json: r, text: `DPS is ${r.mode}` + (r.retryAfter !== undefined ? ` (retry-after ${r.retryAfter} s)` : '') }
+    }
+    default:
+      throw new UsageError(cmd ? `unknown command "${cmd}"\n\n${usage}` : usage)
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let p: Parsed
+  try {
+    p = parse(argv)
+  } catch (e) {
+    process.stderr.write(`lizard: ${(e as Error).message}\n`)
+    return 2
+  }
+  if (p.flags.has('help') || p.args.length === 0) {
+    process.stdout.write(usage + '\n')
+    return p.args.length === 0 && !p.flags.has('help') ? 2 : 0
+  }
+  try {
+    const out = await run(p)
+    process.stdout.write((p.flags.has('json') ? JSON.stringify(out.json, null, 2) : out.text) + '\n')
+    return 0
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`lizard: ${e.message}\n`)
+      return 2
+    }
+    process.stderr.write(`lizard: ${(e as Error).message}\n`)
+    return 1
+  }
+}

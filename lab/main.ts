@@ -1,0 +1,93 @@
+import { defaultControlPort, defaultDataDir, defaultPorts } from './discovery'
+import { startLab } from './index'
+
+// `npm run lab`: the lab as a foreground process, printing what a device needs to connect.
+
+const help = `npm run lab -- [options]
+
+  --data-dir DIR       CA, certificates, enrollment and discovery file (default ${defaultDataDir()})
+  --dps-port N         DPS MQTT/TLS port (default ${defaultPorts.dps})
+  --hub-a-port N       hub A port (default ${defaultPorts.a})
+  --hub-b-port N       hub B port (default ${defaultPorts.b})
+  --control-port N     control API port (default ${defaultControlPort})
+  --id-scope S         id scope (default: generated once, then kept)
+  --group-key K        group primary key (base64; default: generated once, then kept)
+  --retry-after N      seconds DPS asks devices to wait before polling (default 1)
+  --ttl N              default failover ttl in minutes (default 5)
+  --no-websockets      do not serve MQTT over WebSockets on 443`
+
+function args(argv: string[]): Record<string, string | true> {
+  const out: Record<string, string | true> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"`)
+    const name = a.slice(2)
+    if (name === 'no-websockets' || name === 'help') out[name] = true
+    else if (i + 1 < argv.length) out[name] = argv[++i]!
+    else throw new Error(`--${name} needs a value`)
+  }
+  return out
+}
+
+function port(v: string | true | undefined): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`not a port: ${String(v)}`)
+  return n
+}
+
+async function main(): Promise<void> {
+  let a: Record<string, string | true>
+  try {
+    a = args(process.argv.slice(2))
+    if (a.help) {
+      console.log(help)
+      return
+    }
+  } catch (e) {
+    console.error(`lab: ${(e as Error).message}\n\n${help}`)
+    process.exitCode = 2
+    return
+  }
+  const stamp = () => new Date().toISOString().slice(11, 23)
+  const lab = await startLab({
+    dataDir: typeof a['data-dir'] === 'string' ? a['data-dir'] : undefined,
+    dpsPort: port(a['dps-port']),
+    hubAPort: port(a['hub-a-port']),
+    hubBPort: port(a['hub-b-port']),
+    controlPort: port(a['control-port']),
+    idScope: typeof a['id-scope'] === 'string' ? a['id-scope'] : undefined,
+    groupPrimaryKey: typeof a['group-key'] === 'string' ? a['group-key'] : undefined,
+    dpsRetryAfterSec: a['retry-after'] ? Number(a['retry-after']) : undefined,
+    defaultTtlMinutes: a.ttl ? Number(a.ttl) : undefined,
+    webSockets: !a['no-websockets'],
+    log: (line) => console.log(`${stamp()}  ${line}`),
+  })
+  console.log(`IoT Central HA lab is running
+  DPS (provisioning host)  ${lab.dpsHost}
+  hub A                    ${lab.hubs.a.host}
+  hub B                    ${lab.hubs.b.host}
+  id scope                 ${lab.idScope}
+  group primary key        ${lab.groupPrimaryKey}
+  group secondary key      ${lab.groupSecondaryKey}
+  CA certificate           ${lab.caPath}
+  control API              ${lab.controlUrl}
+  MQTT over WebSockets     ${lab.webSockets.enabled ? 'on 443 (DPS 127.0.0.1, hub A 127.0.0.2, hub B 127.0.0.3)' : `off: ${lab.webSockets.reason}`}
+
+Try: npx lizard devices · npx lizard failover <deviceId> · Ctrl+C to stop`)
+  let stopping = false
+  const stop = async () => {
+    if (stopping) return
+    stopping = true
+    console.log('stopping the lab…')
+    await lab.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop())
+  process.on('SIGTERM', () => void stop())
+}
+
+main().catch((e: unknown) => {
+  console.error(`lab: ${(e as Error).message}`)
+  process.exit(1)
+})

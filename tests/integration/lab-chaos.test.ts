@@ -1,0 +1,248 @@
+import { execFile } from 'node:child_process'
+import { connect as tcpConnect } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
+import { promisify } from 'node:util'
+import mqtt from 'mqtt'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deriveDeviceKey, makeSasToken } from '../../lab/sas'
+import { api, testLab, waitFor } from '../support/lab'
+import { connectHub, jsonMessage, provision } from '../support/sdk-device'
+
+type Lab = Awaited<ReturnType<typeof testLab>>
+let lab: Lab
+
+beforeAll(async () => {
+  lab = await testLab({ dpsRetryAfterSec: 0 })
+})
+afterAll(async () => {
+  await lab.stop()
+})
+
+const run = promisify(execFile)
+function lizard(...args: string[]) {
+  return run(process.execPath, ['bin/lizard.js', ...args], { env: { ...process.env, LIZARD_URL: lab.controlUrl } })
+}
+
+async function register(deviceId: string): Promise<string> {
+  const reg = await provision({ host: lab.dpsHost, idScope: lab.idScope, groupKey: lab.groupPrimaryKey, registrationId: deviceId, ca: lab.ca })
+  return reg.assignedHub
+}
+
+function hubToken(host: string, deviceId: string, se = Math.floor(Date.now() / 1000) + 3600): string {
+  return makeSasToken(deriveDeviceKey(lab.groupPrimaryKey, deviceId), encodeURIComponent(`${host}/devices/${deviceId}`), se)
+}
+
+function rawHubClient(host: string, deviceId: string, opts: { keepalive?: number; password?: string } = {}) {
+  return mqtt.connect(`mqtts://${host}`, {
+    clientId: deviceId,
+    username: `${host}/${deviceId}/?api-version=2021-04-12`,
+    password: opts.password ?? hubToken(host, deviceId),
+    ca: lab.ca,
+    protocolVersion: 4,
+    clean: false,
+    keepalive: opts.keepalive ?? 60,
+    reconnectPeriod: 0,
+  })
+}
+
+function connacked(c: mqtt.MqttClient): Promise<void> {
+  return new Promise((resolve, reject) => {
+    c.once('connect', () => resolve())
+    c.once('error', reject)
+  })
+}
+
+function tcpOutcome(port: number): Promise<'refused' | 'accepted'> {
+  return new Promise((resolve) => {
+    const s = tcpConnect(port, '127.0.0.1')
+    s.once('connect', () => {
+      s.destroy()
+      resolve('accepted')
+    })
+    s.once('error', () => resolve('refused'))
+  })
+}
+
+function tlsHandshakes(port: number, withinMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tlsConnect({ port, host: '127.0.0.1', ca: lab.ca })
+    const timer = setTimeout(() => {
+      s.destroy()
+      resolve(false)
+    }, withinMs)
+    s.once('secureConnect', () => {
+      clearTimeout(timer)
+      s.destroy()
+      resolve(true)
+    })
+    s.once('error', () => {
+      clearTimeout(timer)
+      resolve(false)
+    })
+  })
+}
+
+describe('lizard failover and failback', () => {
+  it('moves an SDK device to the other hub and home again', async () => {
+    const home = await register('liz-dev')
+    const other = home === lab.hubs.a.host ? lab.hubs.b.host : lab.hubs.a.host
+    const client = await connectHub({ hub: home, deviceId: 'liz-dev', groupKey: lab.groupPrimaryKey, ca: lab.ca })
+    const dropped = new Promise<void>((resolve) => client.on('disconnect', () => resolve()))
+    const out = await lizard('failover', 'liz-dev', '--ttl', '2')
+    expect(out.stdout).toMatch(/Success! This device is now being failed over/)
+    await dropped
+    await client.close()
+    await expect(connectHub({ hub: home, deviceId: 'liz-dev', groupKey: lab.groupPrimaryKey, ca: lab.ca })).rejects.toThrow()
+    expect(await register('liz-dev')).toBe(other)
+    const moved = await connectHub({ hub: other, deviceId: 'liz-dev', groupKey: lab.groupPrimaryKey, ca: lab.ca })
+    await moved.sendEvent(jsonMessage({ temp: 1 }, { seq: '1' }, 'liz-dev-1'))
+    const listed = JSON.parse((await lizard('devices', '--json')).stdout) as { deviceId: string; failedOverUntil: string | null; connectedTo: string }[]
+    expect(listed.find((d) => d.deviceId === 'liz-dev')).toMatchObject({ connectedTo: other === lab.hubs.a.host ? 'a' : 'b' })
+    expect(listed.find((d) => d.deviceId === 'liz-dev')?.failedOverUntil).not.toBeNull()
+
+    const movedDrop = new Promise<void>((resolve) => moved.on('disconnect', () => resolve()))
+    expect((await lizard('failback', 'liz-dev')).stdout).toMatch(/successfully failed back/)
+    await movedDrop
+    await moved.close()
+    expect(await register('liz-dev')).toBe(home)
+  })
+
+  it('prints one clear line and exits non-zero for an unknown device or a dead lab', async () => {
+    await expect(lizard('failover', 'nobody-here')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^lizard: No device "nobody-here"/) })
+    await expect(run(process.execPath, ['bin/lizard.js', 'devices'], { env: { ...process.env, LIZARD_URL: 'http://127.0.0.1:9' } })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no lab answers/) })
+    await expect(lizard('failover')).rejects.toMatchObject({ code: 2 })
+  })
+})
+
+describe('chaos', () => {
+  it('a killed hub refuses TCP and drops its devices; restored, it serves again', async () => {
+    const port = lab.hubs.a.port
+    const dev = 'chaos-kill'
+    lab.state.register(dev) // registered; its home does not matter to the TCP checks
+    const c = rawHubClient(lab.hubs[lab.state.devices.get(dev)!.homeHub].host, dev)
+    await connacked(c)
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()))
+    await lizard('hub', lab.state.devices.get(dev)!.homeHub, 'kill')
+    await closed
+    c.end(true)
+    await lizard('hub', lab.state.devices.get(dev)!.homeHub === 'a' ? 'b' : 'a', 'kill')
+    expect(await tcpOutcome(port)).toBe('refused')
+    await api(lab, 'POST', '/hubs/a/restore')
+    await api(lab, 'POST', '/hubs/b/restore')
+    expect(await tlsHandshakes(port, 2000)).toBe(true)
+  })
+
+  it('a blackholed hub accepts TCP and never answers, even on open connections', async () => {
+    const dev = 'chaos-bh'
+    lab.state.register(dev)
+    const hub = lab.state.devices.get(dev)!.homeHub
+    const c = rawHubClient(lab.hubs[hub].host, dev, { keepalive: 1 })
+    await connacked(c)
+    let serverClosed = false
+    c.stream.once('end', () => (serverClosed = true))
+    await api(lab, 'POST', `/hubs/${hub}/blackhole`)
+    expect(await tcpOutcome(lab.hubs[hub].port)).toBe('accepted')
+    expect(await tlsHandshakes(lab.hubs[hub].port, 1000)).toBe(false)
+    // The open connection goes silent: no PUBACK, no PINGRESP; the device's keep-alive notices.
+    let acked = false
+    c.publish(`devices/${dev}/messages/events/`, 'x', { qos: 1 }, () => (acked = true))
+    await new Promise<void>((resolve) => c.once('close', () => resolve()))
+    expect(acked).toBe(false)
+    expect(serverClosed).toBe(false)
+    c.end(true)
+    await api(lab, 'POST', `/hubs/${hub}/restore`)
+    const again = rawHubClient(lab.hubs[hub].host, dev)
+    await connacked(again)
+    again.end(true)
+  })
+
+  it('DPS throttled answers 429 until restored; the SDK then completes', async () => {
+    await api(lab, 'POST', '/dps/throttle', { retryAfter: 1 })
+    const started = Date.now()
+    const reg = register('chaos-throttle')
+    await new Promise((r) => setTimeout(r, 1500))
+    await api(lab, 'POST', '/dps/restore')
+    await expect(reg).resolves.toMatch(/^127\.0\.0\.1:/)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500)
+  })
+
+  it('DPS stopped accepts TCP and never answers; restored, it serves', async () => {
+    await api(lab, 'POST', '/dps/stop')
+    const port = Number(lab.dpsHost.split(':')[1])
+    expect(await tcpOutcome(port)).toBe('accepted')
+    expect(await tlsHandshakes(port, 1000)).toBe(false)
+    await api(lab, 'POST', '/dps/restore')
+    await expect(register('chaos-dps-back')).resolves.toMatch(/^127\.0\.0\.1:/)
+  })
+})
+
+describe('IoT Hub rules', () => {
+  it('refuses an expired token (CONNACK 5) and a device on the wrong hub', async () => {
+    const dev = 'rules-dev'
+    const home = await register(dev)
+    const other = home === lab.hubs.a.host ? lab.hubs.b.host : lab.hubs.a.host
+    const expired = rawHubClient(home, dev, { password: hubToken(home, dev, Math.floor(Date.now() / 1000) - 10) })
+    await expect(connacked(expired)).rejects.toMatchObject({ code: 5 })
+    expired.end(true)
+    const wrong = rawHubClient(other, dev)
+    await expect(connacked(wrong)).rejects.toMatchObject({ code: 5 })
+    wrong.end(true)
+  })
+
+  it("never lets a device subscribe to or publish on another device's topics", async () => {
+    const [a, b] = ['rules-a', 'rules-b']
+    const ha = await register(a)
+    await register(b)
+    const c = rawHubClient(ha, a)
+    await connacked(c)
+    const own = await c.subscribeAsync(`devices/${a}/messages/devicebound/#`, { qos: 1 })
+    expect(own.map((g) => g.qos)).toEqual([1])
+    await expect(c.subscribeAsync(`devices/${b}/messages/devicebound/#`, { qos: 1 })).rejects.toThrow(/Subscribe error/)
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()))
+    c.publish(`devices/${b}/messages/events/`, 'spoof', { qos: 1 })
+    await closed
+    c.end(true)
+    const tel = await api<{ stats: { count: number } }>(lab, 'GET', `/devices/${b}/telemetry`)
+    expect(tel.body.stats.count).toBe(0)
+  })
+
+  it('rejects an expired DPS token with 401', async () => {
+    const reg = 'rules-dps-expired'
+    const sr = `${lab.idScope}/registrations/${reg}`
+    const c = mqtt.connect(`mqtts://${lab.dpsHost}`, {
+      clientId: reg,
+      username: `${sr}/api-version=2019-03-31`,
+      password: makeSasToken(deriveDeviceKey(lab.groupPrimaryKey, reg), sr, Math.floor(Date.now() / 1000) - 5, 'registration'),
+      ca: lab.ca,
+      reconnectPeriod: 0,
+    })
+    await connacked(c)
+    await c.subscribeAsync('$dps/registrations/res/#', { qos: 1 })
+    const reply = new Promise<string>((resolve) => c.on('message', (topic) => resolve(topic)))
+    c.publish('$dps/registrations/PUT/iotdps-register/?$rid=1', JSON.stringify({ registrationId: reg }))
+    expect(await reply).toMatch(/^\$dps\/registrations\/res\/401\//)
+    c.end(true)
+  })
+})
+
+describe('MQTT over WebSockets on 443', () => {
+  it('serves the SDK WebSocket transport, or says why not', async (ctx) => {
+    const wsLab = await testLab({ webSockets: true }).catch(() => null)
+    if (!wsLab) return ctx.skip()
+    try {
+      if (!wsLab.webSockets.enabled) {
+        expect(wsLab.webSockets.reason.length).toBeGreaterThan(5)
+        return ctx.skip()
+      }
+      const { provisionWs, connectHubWs } = await import('../support/sdk-device-ws')
+      const hub = await provisionWs({ idScope: wsLab.idScope, groupKey: wsLab.groupPrimaryKey, registrationId: 'ws-dev', ca: wsLab.ca })
+      expect(['127.0.0.2', '127.0.0.3']).toContain(hub)
+      const client = await connectHubWs({ hub, deviceId: 'ws-dev', groupKey: wsLab.groupPrimaryKey, ca: wsLab.ca })
+      await client.sendEvent(jsonMessage({ temp: 2 }, { seq: '7' }, 'ws-dev-7'))
+      await waitFor('telemetry over WebSockets', async () => (await api<{ stats: { count: number } }>(wsLab, 'GET', '/devices/ws-dev/telemetry')).body.stats.count === 1)
+      await client.close()
+    } finally {
+      await wsLab.stop()
+    }
+  })
+})
