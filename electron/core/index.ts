@@ -1,0 +1,6 @@
+export { AppCore, loadModel, DEFAULT_LAB_DEVICE_ID } from './app-core'
+export type { AppCoreOptions, CoreDeps, CoreEventListener, InvokeHandlers } from './app-core'
+export { EventBatcher } from './batcher'
+export type { EventSink, BatcherOptions } from './batcher'
+export { AppFailure, toAppError } from './errors'
+export { SettingsStore } from './settings-store'

@@ -1,0 +1,112 @@
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { AppCore, loadModel } from '../core/index'
+import { realDeps } from '../core/engine'
+import type { LabOptions } from '../../lab/types'
+import { startWebShell } from './server'
+
+// `npm run web`: the app without Electron. Same core, same renderer, served to a browser.
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+const usage = `usage: npm run web -- [options]
+  --port N            web shell port on 127.0.0.1 (default: a free one)
+  --data-dir DIR      settings, device state and the lab's CA (default: ~/.iotc-ha-device)
+  --lab-ports MODE    "default" (8883-8885, control 8090; free ones if taken; the lab's data in
+                      ~/.iotc-ha-lab, where lizard finds it) or "ephemeral" (free ports, lab data
+                      under --data-dir, no discovery file: for tests)
+  --renderer DIR      the built renderer (default: out/renderer)
+  --json              print one JSON line { url, token, port, controlUrl } (for scripts and tests)
+  --quiet             no lab or engine log lines`
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'lab-ports': { type: 'string' },
+      renderer: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    console.log(usage)
+    return
+  }
+  const port = values.port === undefined ? 0 : Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port: not a port number: ${values.port}`)
+  const labPorts = values['lab-ports'] ?? 'default'
+  if (labPorts !== 'default' && labPorts !== 'ephemeral')
+    throw new Error('--lab-ports: "default" or "ephemeral"')
+  const dataDir = path.resolve(values['data-dir'] ?? path.join(os.homedir(), '.iotc-ha-device'))
+  const log = values.quiet ? () => undefined : (line: string) => console.error(line)
+
+  const lab: LabOptions | undefined =
+    labPorts === 'ephemeral'
+      ? {
+          dataDir: path.join(dataDir, 'lab'),
+          dpsPort: 0,
+          hubAPort: 0,
+          hubBPort: 0,
+          controlPort: 0,
+          webSockets: false,
+          writeDiscovery: false,
+        }
+      : undefined
+  const core = new AppCore({
+    dataDir,
+    shell: 'web',
+    version: process.env['npm_package_version'] ?? '0.0.0',
+    model: await loadModel(path.join(repoRoot, 'failover.json')),
+    deps: realDeps,
+    lab,
+    log,
+  })
+  await core.start()
+  const shell = await startWebShell({
+    core,
+    rendererDir: path.resolve(values.renderer ?? path.join(repoRoot, 'out/renderer')),
+    port,
+    log,
+  })
+  const info = core.appInfo()
+  if (values.json) {
+    console.log(
+      JSON.stringify({
+        url: shell.url,
+        token: shell.token,
+        port: shell.port,
+        controlUrl: info.lab?.controlUrl ?? null,
+      }),
+    )
+  } else {
+    console.log(`\n  Open ${shell.url}\n`)
+    if (info.lab)
+      console.log(`  Embedded lab: ${info.lab.controlUrl}\n  Try it: ${info.lab.tryFailover}\n`)
+    console.log('  Ctrl+C disconnects the device cleanly and stops.\n')
+  }
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log(`${signal}: disconnecting`)
+    const hard = setTimeout(() => process.exit(1), 10_000)
+    hard.unref()
+    await shell.stop()
+    await core.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err)
+  process.exit(1)
+})

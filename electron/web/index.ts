@@ -1,0 +1,2 @@
+export { startWebShell } from './server'
+export type { WebShell, WebShellCore, WebShellOptions, WireRequest } from './server'

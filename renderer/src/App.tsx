@@ -1,0 +1,31 @@
+import { ErrorBanner } from './components/ErrorBanner'
+import { Header } from './components/Header'
+import { Inbound } from './components/Inbound'
+import { LabHint } from './components/LabHint'
+import { Properties } from './components/Properties'
+import { SettingsDialog } from './components/SettingsForm'
+import { Sidebar } from './components/Sidebar'
+import { Telemetry } from './components/Telemetry'
+import { Timeline } from './components/Timeline'
+
+export function App() {
+  return (
+    <div className="app">
+      <Header />
+      <ErrorBanner />
+      <div className="body">
+        <Sidebar />
+        <main className="main">
+          <Timeline />
+          <div className="panels">
+            <Telemetry />
+            <Inbound />
+            <Properties />
+          </div>
+        </main>
+      </div>
+      <LabHint />
+      <SettingsDialog />
+    </div>
+  )
+}

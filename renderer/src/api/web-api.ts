@@ -1,0 +1,159 @@
+import {
+  apiName,
+  eventChannels,
+  invokeChannels,
+  onName,
+  type EventChannel,
+  type InvokeChannel,
+  type RendererApi,
+  type Result,
+} from '../../../shared/contract'
+
+// The browser shell's side of the contract: the same RendererApi as Electron's preload, spoken
+// over one WebSocket ({ id, channel, request } → { id, result }; pushes are { event, payload }).
+
+export type TransportStatus = 'connecting' | 'open' | 'closed'
+
+export interface WebApi {
+  api: RendererApi
+  /** Socket state changes; after a reconnect the caller should reload what it shows. */
+  onStatus(listener: (status: TransportStatus) => void): () => void
+  close(): void
+}
+
+interface Pending {
+  resolve(result: Result<unknown>): void
+  channel: string
+}
+
+const REQUEST_TIMEOUT_MS = 30_000
+
+export function createWebApi(
+  socketUrl: string,
+  WebSocketImpl: typeof WebSocket = WebSocket,
+): WebApi {
+  let ws: WebSocket | null = null
+  let status: TransportStatus = 'connecting'
+  let nextId = 1
+  let retryMs = 500
+  let closed = false
+  const pending = new Map<number, Pending>()
+  const outbox: string[] = []
+  const eventListeners = new Map<string, Set<(payload: unknown) => void>>()
+  const statusListeners = new Set<(s: TransportStatus) => void>()
+
+  function setStatus(s: TransportStatus) {
+    if (status === s) return
+    status = s
+    for (const l of statusListeners) l(s)
+  }
+
+  function open() {
+    if (closed) return
+    setStatus('connecting')
+    const socket = new WebSocketImpl(socketUrl)
+    ws = socket
+    socket.onopen = () => {
+      retryMs = 500
+      setStatus('open')
+      for (const m of outbox.splice(0)) socket.send(m)
+    }
+    socket.onmessage = (ev: MessageEvent) => {
+      let msg: { id?: unknown; result?: Result<unknown>; event?: unknown; payload?: unknown }
+      try {
+        msg = JSON.parse(String(ev.data)) as typeof msg
+      } catch {
+        return
+      }
+      if (typeof msg.event === 'string') {
+        for (const l of eventListeners.get(msg.event) ?? []) l(msg.payload)
+        return
+      }
+      if (typeof msg.id === 'number' && msg.result) {
+        const p = pending.get(msg.id)
+        if (p) {
+          pending.delete(msg.id)
+          p.resolve(msg.result)
+        }
+      }
+    }
+    socket.onclose = () => {
+      if (ws !== socket) return
+      ws = null
+      for (const [id, p] of pending) {
+        pending.delete(id)
+        p.resolve({
+          ok: false,
+          error: { code: 'unavailable', message: `${p.channel}: lost the connection to the app` },
+        })
+      }
+      setStatus('closed')
+      if (!closed) {
+        setTimeout(open, retryMs)
+        retryMs = Math.min(retryMs * 2, 5000)
+      }
+    }
+  }
+
+  function call(channel: InvokeChannel, request?: unknown): Promise<Result<unknown>> {
+    return new Promise((resolve) => {
+      const id = nextId++
+      const timer = setTimeout(() => {
+        if (pending.delete(id))
+          resolve({
+            ok: false,
+            error: { code: 'unavailable', message: `${channel}: the app did not answer` },
+          })
+      }, REQUEST_TIMEOUT_MS)
+      pending.set(id, {
+        channel,
+        resolve: (r) => {
+          clearTimeout(timer)
+          resolve(r)
+        },
+      })
+      const text = JSON.stringify(
+        request === undefined ? { id, channel } : { id, channel, request },
+      )
+      if (ws && ws.readyState === WebSocketImpl.OPEN) ws.send(text)
+      else outbox.push(text)
+    })
+  }
+
+  function subscribe(event: EventChannel, listener: (payload: unknown) => void): () => void {
+    let set = eventListeners.get(event)
+    if (!set) eventListeners.set(event, (set = new Set()))
+    const wrapped = (p: unknown) => listener(p)
+    set.add(wrapped)
+    return () => set.delete(wrapped)
+  }
+
+  const api: Record<string, unknown> = {}
+  for (const channel of Object.keys(invokeChannels) as InvokeChannel[]) {
+    api[apiName(channel)] = (request?: unknown) => call(channel, request)
+  }
+  for (const event of eventChannels) {
+    api[onName(event)] = (listener: (payload: unknown) => void) => subscribe(event, listener)
+  }
+
+  open()
+  return {
+    api: api as unknown as RendererApi,
+    onStatus(listener) {
+      statusListeners.add(listener)
+      return () => statusListeners.delete(listener)
+    },
+    close() {
+      closed = true
+      ws?.close()
+    },
+  }
+}
+
+/** The socket URL for the page this script was served with (token from the page's own URL). */
+export function socketUrlFromLocation(loc: Location): string | null {
+  const token = new URLSearchParams(loc.search).get('token')
+  if (!token) return null
+  const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${proto}//${loc.host}/ws?token=${encodeURIComponent(token)}`
+}

@@ -1,0 +1,46 @@
+import { dismissNotice, useApp } from '../store'
+import { plainError } from '../format'
+
+/** Errors where the user looks: the device's last error, failed calls, a lost connection. */
+export function ErrorBanner() {
+  const lastError = useApp((s) => s.snapshot?.lastError ?? null)
+  const state = useApp((s) => s.snapshot?.state.kind)
+  const notices = useApp((s) => s.notices)
+  const transport = useApp((s) => s.transport)
+  const showDevice = lastError && state !== 'connected'
+
+  if (!showDevice && notices.length === 0 && transport !== 'closed') return null
+  return (
+    <div className="banners" role="alert" data-testid="error-banner">
+      {transport === 'closed' && (
+        <div className="banner banner-bad">
+          <strong>Lost the connection to the app.</strong> Reconnecting… (is{' '}
+          <code>npm run web</code> still running?)
+        </div>
+      )}
+      {showDevice && (
+        <div className="banner banner-bad" data-testid="error-device" data-code={lastError.code}>
+          <strong>{plainError(lastError).headline}</strong> <span>{lastError.message}</span>
+        </div>
+      )}
+      {notices.map((n) => (
+        <div
+          key={n.id}
+          className="banner banner-warn"
+          data-testid="error-notice"
+          data-code={n.error.code}
+        >
+          <strong>{plainError(n.error).headline}</strong> <span>{n.error.message}</span>
+          <button
+            type="button"
+            className="link"
+            onClick={() => dismissNotice(n.id)}
+            aria-label="Dismiss"
+          >
+            Dismiss
+          </button>
+        </div>
+      ))}
+    </div>
+  )
+}

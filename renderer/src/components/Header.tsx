@@ -1,0 +1,150 @@
+import { actions, useApp } from '../store'
+import { duration, stateDetail, stateLabels, stateTone, uptime } from '../format'
+import { useNow } from '../hooks'
+
+export function Header() {
+  const snapshot = useApp((s) => s.snapshot)
+  const info = useApp((s) => s.info)
+  const pending = useApp((s) => s.pending)
+  const now = useNow(1000)
+
+  if (!snapshot) {
+    return (
+      <header className="header">
+        <div className="header-row">
+          <span className="device-id" data-testid="header-device">
+            …
+          </span>
+          <span className="state" data-testid="header-state" data-state="loading">
+            <span className="dot dot-off" /> Starting
+          </span>
+        </div>
+      </header>
+    )
+  }
+
+  const { state, hub, counters } = snapshot
+  const tone = stateTone(state.kind)
+  const detail = stateDetail(state, now)
+  const active = !['idle', 'disconnected', 'failed'].includes(state.kind)
+  const homeLabel = hub && !hub.isHome ? otherLabel(hub.label, snapshot.homeHub) : null
+
+  return (
+    <header className="header">
+      <div className="header-row">
+        <span className="device-id" data-testid="header-device" title={`model ${snapshot.modelId}`}>
+          {snapshot.deviceId}
+        </span>
+        <span className={`state state-${tone}`} data-testid="header-state" data-state={state.kind}>
+          <span className={`dot dot-${tone}`} />
+          {stateLabels[state.kind]}
+          {detail && <span className="muted"> · {detail}</span>}
+        </span>
+        {hub ? (
+          <span
+            className="hub"
+            data-testid="header-hub"
+            data-hub={hub.label}
+            data-home={String(hub.isHome)}
+          >
+            <span className="hub-label">{hub.label === hub.host ? 'Hub' : `Hub ${hub.label}`}</span>
+            <span className="mono muted">{hub.host}</span>
+            {hub.isHome ? (
+              <span className="badge badge-home" data-testid="header-hub-badge">
+                HOME
+              </span>
+            ) : (
+              <span className="badge badge-failover" data-testid="header-hub-badge">
+                FAILED OVER{homeLabel ? ` · home ${homeLabel}` : ''}
+              </span>
+            )}
+          </span>
+        ) : (
+          <span className="hub muted" data-testid="header-hub" data-hub="">
+            not on a hub
+          </span>
+        )}
+        <span className="spacer" />
+        {info && (
+          <span className="mode muted" data-testid="header-mode">
+            {info.mode === 'lab' ? 'embedded lab' : 'IoT Central'} · {info.shell}
+          </span>
+        )}
+      </div>
+      <div className="header-row header-stats">
+        <Stat
+          label="uptime"
+          testId="header-uptime"
+          value={state.kind === 'connected' ? uptime(now - state.since) : '—'}
+        />
+        <Stat label="failovers" testId="header-failovers" value={String(counters.failovers)} />
+        <Stat label="failbacks" testId="header-failbacks" value={String(counters.failbacks)} />
+        <Stat
+          label="last failover"
+          testId="header-last-failover"
+          value={counters.lastFailoverMs === null ? '—' : duration(counters.lastFailoverMs)}
+        />
+        <Stat
+          label="queued"
+          testId="header-queued"
+          value={String(counters.queued)}
+          warn={counters.queued > 0}
+        />
+        <span className="spacer" />
+        <div className="buttons">
+          <button
+            type="button"
+            data-testid="btn-connect"
+            disabled={active || pending['connect']}
+            onClick={() => void actions.connect()}
+          >
+            Connect
+          </button>
+          <button
+            type="button"
+            data-testid="btn-reconnect"
+            disabled={!active || state.kind === 'disconnecting' || pending['reconnect']}
+            onClick={() => void actions.reconnect()}
+            title="Skip any backoff wait and try now (cached hub first)"
+          >
+            Reconnect
+          </button>
+          <button
+            type="button"
+            className="danger"
+            data-testid="btn-disconnect"
+            disabled={!active || state.kind === 'disconnecting' || pending['disconnect']}
+            onClick={() => void actions.disconnect()}
+          >
+            Disconnect
+          </button>
+        </div>
+      </div>
+    </header>
+  )
+}
+
+function Stat({
+  label,
+  value,
+  testId,
+  warn,
+}: {
+  label: string
+  value: string
+  testId: string
+  warn?: boolean
+}) {
+  return (
+    <span className={warn ? 'stat stat-warn' : 'stat'}>
+      <span className="stat-label">{label}</span> <span data-testid={testId}>{value}</span>
+    </span>
+  )
+}
+
+/** The lab names its hubs A and B: when on one and not home, home is the other. */
+function otherLabel(label: string, homeHost: string | null): string | null {
+  if (label === 'A') return 'B'
+  if (label === 'B') return 'A'
+  return homeHost
+}

@@ -1,0 +1,91 @@
+import { useState } from 'react'
+import type { InboundEntry } from '../../../shared/domain'
+import { clock, copyText, json } from '../format'
+import { useApp } from '../store'
+import { VirtualList } from './VirtualList'
+
+const ROW_HEIGHT = 52
+const kindLabels: Record<InboundEntry['kind'], string> = {
+  method: 'method',
+  c2d: 'C2D',
+  desired: 'desired',
+}
+
+export function Inbound() {
+  const inbound = useApp((s) => s.inbound)
+  return (
+    <section className="card inbound" aria-label="Inbound commands">
+      <div className="card-head">
+        <h2>Inbound</h2>
+        <span className="muted small" data-testid="inbound-count">
+          {inbound.length}
+        </span>
+      </div>
+      <VirtualList
+        count={inbound.length}
+        rowHeight={ROW_HEIGHT}
+        testId="inbound-list"
+        empty={
+          <div className="empty">Direct methods, C2D commands and desired edits appear here.</div>
+        }
+        renderRow={(i) => <InboundRow entry={inbound[inbound.length - 1 - i]!} />}
+      />
+    </section>
+  )
+}
+
+export function responseText(e: InboundEntry): string {
+  const r = e.response
+  if (e.kind === 'c2d') return r.outcome ?? String(r.status)
+  if (e.kind === 'desired') {
+    const ack = r.body as { ac?: number; av?: number; ad?: string } | undefined
+    if (ack && typeof ack === 'object' && 'ac' in ack)
+      return `ac ${ack.ac} v${ack.av ?? '?'}${ack.ad ? ` "${ack.ad}"` : ''}`
+    return `${r.status}${r.body !== undefined ? ' ' + json(r.body, 80) : ''}`
+  }
+  return `${r.status}${r.body !== undefined ? ' ' + json(r.body, 80) : ''}`
+}
+
+function InboundRow({ entry }: { entry: InboundEntry }) {
+  const [copied, setCopied] = useState(false)
+  const ok =
+    entry.response.status >= 200 &&
+    entry.response.status < 300 &&
+    entry.response.outcome !== 'rejected'
+  return (
+    <div className="irow" data-testid="inbound-row" data-kind={entry.kind} data-name={entry.name}>
+      <div className="irow-top">
+        <span className="mono muted">{clock(entry.at)}</span>
+        <span className={`chip chip-${entry.kind}`}>{kindLabels[entry.kind]}</span>
+        <span className="iname">{entry.name}</span>
+        <span className="spacer" />
+        <button
+          type="button"
+          className="link"
+          data-testid="inbound-copy"
+          onClick={() => {
+            void copyText(JSON.stringify(entry, null, 2)).then((done) => {
+              setCopied(done)
+              setTimeout(() => setCopied(false), 1500)
+            })
+          }}
+        >
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      </div>
+      <div className="irow-body mono">
+        <span className="payload" data-testid="inbound-payload" title={json(entry.payload, 2000)}>
+          {json(entry.payload, 120)}
+        </span>
+        <span className="arrow">→</span>
+        <span
+          className={ok ? 'resp resp-ok' : 'resp resp-bad'}
+          data-testid="inbound-response"
+          title={json(entry.response, 2000)}
+        >
+          {responseText(entry)}
+        </span>
+      </div>
+    </div>
+  )
+}

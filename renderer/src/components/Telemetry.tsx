@@ -1,0 +1,80 @@
+import { useApp } from '../store'
+import { clock } from '../format'
+import { Plot } from './Plot'
+
+const seriesClasses = ['s1', 's2', 's3', 's4']
+
+export function Telemetry() {
+  const snapshot = useApp((s) => s.snapshot)
+  const samples = useApp((s) => s.telemetry)
+  const model = useApp((s) => s.info?.model)
+  const last = snapshot?.lastTelemetry ?? samples[samples.length - 1] ?? null
+  const fields = model?.telemetry ?? [
+    { name: 'temp', displayName: 'Temperature', schema: 'double' as const },
+    { name: 'humidity', displayName: 'Humidity', schema: 'double' as const },
+  ]
+  const c = snapshot?.counters
+
+  return (
+    <section className="card telemetry" aria-label="Telemetry">
+      <div className="card-head">
+        <h2>Telemetry</h2>
+        {last && (
+          <span className="muted small" data-testid="telemetry-last-seq">
+            seq {last.seq} · {clock(last.at, false)}
+          </span>
+        )}
+      </div>
+      <div className="values">
+        {fields.map((f, i) => (
+          <div key={f.name} className={`value ${seriesClasses[i % seriesClasses.length]}`}>
+            <span className="value-label">{f.displayName}</span>
+            <span className="value-number" data-testid={`telemetry-${f.name}`}>
+              {last && typeof last.values[f.name] === 'number'
+                ? last.values[f.name]!.toFixed(1)
+                : '—'}
+            </span>
+          </div>
+        ))}
+      </div>
+      <Plot
+        samples={samples}
+        series={fields.map((f, i) => ({
+          name: f.name,
+          label: f.displayName,
+          className: seriesClasses[i % seriesClasses.length]!,
+        }))}
+      />
+      <div className="counters">
+        <Counter label="sent" testId="counter-sent" value={c?.sent} />
+        <Counter label="acked" testId="counter-acked" value={c?.acknowledged} />
+        <Counter label="queued" testId="counter-queued" value={c?.queued} warn={!!c?.queued} />
+        <Counter label="dropped" testId="counter-dropped" value={c?.dropped} warn={!!c?.dropped} />
+        {!!c?.duplicatesRisk && (
+          <Counter label="resent" testId="counter-resent" value={c.duplicatesRisk} />
+        )}
+      </div>
+    </section>
+  )
+}
+
+function Counter({
+  label,
+  value,
+  testId,
+  warn,
+}: {
+  label: string
+  value: number | undefined
+  testId: string
+  warn?: boolean
+}) {
+  return (
+    <div className={warn ? 'counter counter-warn' : 'counter'}>
+      <span className="counter-value" data-testid={testId}>
+        {value ?? '—'}
+      </span>
+      <span className="counter-label">{label}</span>
+    </div>
+  )
+}

@@ -1,0 +1,127 @@
+import { useDeferredValue, useMemo, useState } from 'react'
+import type { TimelineEntry } from '../../../shared/domain'
+import { clock, duration, stateLabels, stateTone } from '../format'
+import { useApp } from '../store'
+import { VirtualList } from './VirtualList'
+
+const ROW_HEIGHT = 28
+
+export function Timeline() {
+  const timeline = useApp((s) => s.timeline)
+  const hubLabels = useApp((s) => s.hubLabels)
+  const deviceId = useApp((s) => s.snapshot?.deviceId ?? 'device')
+  const [filter, setFilter] = useState('')
+  const deferred = useDeferredValue(filter)
+
+  const rows = useMemo(() => {
+    const q = deferred.trim().toLowerCase()
+    const list = q ? timeline.filter((e) => matches(e, q, hubLabels)) : timeline
+    return list
+  }, [timeline, deferred, hubLabels])
+
+  const exportJsonl = () => {
+    const text =
+      rows.map((e) => JSON.stringify({ ...e, time: new Date(e.at).toISOString() })).join('\n') +
+      '\n'
+    const url = URL.createObjectURL(new Blob([text], { type: 'application/x-ndjson' }))
+    const a = document.createElement('a')
+    a.href = url
+    a.download = `timeline-${deviceId}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`
+    document.body.appendChild(a)
+    a.click()
+    a.remove()
+    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  }
+
+  return (
+    <section className="card timeline" aria-label="Connection timeline">
+      <div className="card-head">
+        <h2>Timeline</h2>
+        <span className="muted small" data-testid="timeline-count">
+          {rows.length === timeline.length
+            ? `${timeline.length} entries`
+            : `${rows.length} of ${timeline.length}`}
+        </span>
+        <span className="spacer" />
+        <input
+          type="search"
+          className="filter"
+          placeholder="Filter (state, hub, reason, failover…)"
+          data-testid="timeline-filter"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
+        <button
+          type="button"
+          data-testid="timeline-export"
+          onClick={exportJsonl}
+          disabled={rows.length === 0}
+        >
+          Export
+        </button>
+      </div>
+      <div className="timeline-cols muted small" aria-hidden="true">
+        <span className="c-time">time</span>
+        <span className="c-state">state</span>
+        <span className="c-hub">hub</span>
+        <span className="c-reason">reason</span>
+      </div>
+      <VirtualList
+        key={deferred /* a new filter starts at the newest entry */}
+        count={rows.length}
+        rowHeight={ROW_HEIGHT}
+        testId="timeline-list"
+        empty={<div className="empty">No transitions yet.</div>}
+        renderRow={(i) => {
+          // Newest first.
+          const e = rows[rows.length - 1 - i]!
+          return <TimelineRow entry={e} label={e.hub ? (hubLabels[e.hub] ?? e.hub) : ''} />
+        }}
+      />
+    </section>
+  )
+}
+
+function TimelineRow({ entry, label }: { entry: TimelineEntry; label: string }) {
+  const tone = stateTone(entry.state)
+  return (
+    <div
+      className={`trow ${entry.mark ? `trow-${entry.mark}` : ''}`}
+      data-testid="timeline-row"
+      data-state={entry.state}
+      data-mark={entry.mark ?? ''}
+    >
+      <span className="c-time mono">{clock(entry.at)}</span>
+      <span className="c-state">
+        <span className={`dot dot-${tone}`} />
+        {stateLabels[entry.state]}
+      </span>
+      <span className="c-hub mono" title={entry.hub}>
+        {label}
+      </span>
+      <span className="c-reason" title={entry.reason}>
+        {entry.mark && (
+          <span className={`badge badge-${entry.mark}`} data-testid={`timeline-${entry.mark}`}>
+            {entry.mark}
+            {entry.durationMs !== undefined ? ` · ${duration(entry.durationMs)}` : ''}
+          </span>
+        )}
+        {entry.reason}
+      </span>
+    </div>
+  )
+}
+
+function matches(e: TimelineEntry, q: string, labels: Record<string, string>): boolean {
+  const hay = [
+    e.state,
+    stateLabels[e.state],
+    e.reason,
+    e.hub ?? '',
+    e.hub ? (labels[e.hub] ?? '') : '',
+    e.mark ?? '',
+  ]
+    .join(' ')
+    .toLowerCase()
+  return hay.includes(q)
+}

@@ -1,0 +1,244 @@
+import { create } from 'zustand'
+import type { AppInfo, RendererApi, Result } from '../../shared/contract'
+import type {
+  AppError,
+  BehaviourName,
+  InboundEntry,
+  Periods,
+  ReportedEntry,
+  SessionSnapshot,
+  TelemetrySample,
+  TimelineEntry,
+} from '../../shared/domain'
+import type { PublicSettings, SettingsInput } from '../../shared/settings'
+
+// One store for the window. Data flows one way: contract events → store → view; user actions go
+// back as contract calls and their failures land in `notices` (shown in the error banner).
+
+const MAX_TIMELINE = 50_000
+const MAX_TELEMETRY = 240
+const MAX_INBOUND = 5_000
+const MAX_REPORTED = 2_000
+
+export interface Notice {
+  id: number
+  error: AppError
+  at: number
+}
+
+export interface AppState {
+  info: AppInfo | null
+  settings: PublicSettings | null
+  snapshot: SessionSnapshot | null
+  timeline: TimelineEntry[]
+  telemetry: TelemetrySample[]
+  inbound: InboundEntry[]
+  reported: ReportedEntry[]
+  /** host → display label, learned from snapshots (the timeline only carries hosts). */
+  hubLabels: Record<string, string>
+  notices: Notice[]
+  transport: 'connecting' | 'open' | 'closed'
+  settingsOpen: boolean
+  pending: Partial<Record<string, boolean>>
+}
+
+export const useApp = create<AppState>()(() => ({
+  info: null,
+  settings: null,
+  snapshot: null,
+  timeline: [],
+  telemetry: [],
+  inbound: [],
+  reported: [],
+  hubLabels: {},
+  notices: [],
+  transport: 'open',
+  settingsOpen: false,
+  pending: {},
+}))
+
+let api: RendererApi | null = null
+let noticeId = 1
+let unsubscribers: (() => void)[] = []
+
+function requireApi(): RendererApi {
+  if (!api) throw new Error('the app API is not connected')
+  return api
+}
+
+export function notify(error: AppError): void {
+  useApp.setState((s) => ({
+    notices: [...s.notices.slice(-4), { id: noticeId++, error, at: Date.now() }],
+  }))
+}
+
+export function dismissNotice(id: number): void {
+  useApp.setState((s) => ({ notices: s.notices.filter((n) => n.id !== id) }))
+}
+
+/** Runs a call, records it as pending under `key`, turns a failure into a notice. */
+async function run<T>(key: string, fn: () => Promise<Result<T>>): Promise<Result<T>> {
+  useApp.setState((s) => ({ pending: { ...s.pending, [key]: true } }))
+  try {
+    const r = await fn()
+    if (!r.ok) notify(r.error)
+    return r
+  } finally {
+    useApp.setState((s) => ({ pending: { ...s.pending, [key]: false } }))
+  }
+}
+
+function learnLabels(snapshot: SessionSnapshot) {
+  const hub = snapshot.hub
+  if (!hub || hub.label === hub.host) return
+  const known = useApp.getState().hubLabels
+  if (known[hub.host] !== hub.label)
+    useApp.setState({ hubLabels: { ...known, [hub.host]: hub.label } })
+}
+
+function setSnapshot(snapshot: SessionSnapshot) {
+  learnLabels(snapshot)
+  useApp.setState({ snapshot })
+}
+
+function appendById<T extends { id: number }>(list: T[], items: T[], max: number): T[] {
+  const lastId = list.length ? list[list.length - 1]!.id : -Infinity
+  const fresh = items.filter((i) => i.id > lastId)
+  if (!fresh.length) return list
+  const next = list.concat(fresh)
+  return next.length > max ? next.slice(next.length - max) : next
+}
+
+function mergeReported(list: ReportedEntry[], items: ReportedEntry[]): ReportedEntry[] {
+  const byId = new Map(list.map((e) => [e.id, e] as const))
+  for (const e of items) byId.set(e.id, e)
+  const merged = [...byId.values()].sort((a, b) => a.id - b.id)
+  return merged.length > MAX_REPORTED ? merged.slice(merged.length - MAX_REPORTED) : merged
+}
+
+/** Connects the store to the API: subscribes to every event, then loads the current state. */
+export function connectStore(rendererApi: RendererApi): () => void {
+  api = rendererApi
+  for (const u of unsubscribers) u()
+  unsubscribers = [
+    rendererApi.onSessionChanged(setSnapshot),
+    rendererApi.onTimelineAdded((items) =>
+      useApp.setState((s) => ({ timeline: appendById(s.timeline, items, MAX_TIMELINE) })),
+    ),
+    rendererApi.onTelemetryAdded((items) =>
+      useApp.setState((s) => {
+        const next = s.telemetry.concat(items)
+        return {
+          telemetry: next.length > MAX_TELEMETRY ? next.slice(next.length - MAX_TELEMETRY) : next,
+        }
+      }),
+    ),
+    rendererApi.onInboundAdded((items) =>
+      useApp.setState((s) => ({ inbound: appendById(s.inbound, items, MAX_INBOUND) })),
+    ),
+    rendererApi.onReportedChanged((items) =>
+      useApp.setState((s) => ({ reported: mergeReported(s.reported, items) })),
+    ),
+    rendererApi.onSettingsChanged((settings) => {
+      useApp.setState({ settings })
+      // A new device session: start the lists over.
+      void reloadAll(true)
+    }),
+  ]
+  void reloadAll(false)
+  return () => {
+    for (const u of unsubscribers) u()
+    unsubscribers = []
+  }
+}
+
+/** Loads everything the window shows. `fresh` drops the lists first (new device session). */
+export async function reloadAll(fresh: boolean): Promise<void> {
+  const a = requireApi()
+  if (fresh) useApp.setState({ timeline: [], telemetry: [], inbound: [], reported: [] })
+  const [info, settings, snapshot] = await Promise.all([
+    a.appInfo(),
+    a.settingsGet(),
+    a.sessionSnapshot(),
+  ])
+  if (info.ok) useApp.setState({ info: info.value })
+  else notify(info.error)
+  if (settings.ok) useApp.setState({ settings: settings.value })
+  if (!snapshot.ok) {
+    notify(snapshot.error)
+    return
+  }
+  setSnapshot(snapshot.value)
+  const [timeline, telemetry, inbound, reported] = await Promise.all([
+    a.timelineList(),
+    a.telemetryRecent(),
+    a.inboundList(),
+    a.reportedList(),
+  ])
+  useApp.setState((s) => ({
+    timeline: timeline.ok ? mergeList(timeline.value, s.timeline, MAX_TIMELINE) : s.timeline,
+    telemetry: telemetry.ok ? mergeTelemetry(telemetry.value, s.telemetry) : s.telemetry,
+    inbound: inbound.ok ? mergeList(inbound.value, s.inbound, MAX_INBOUND) : s.inbound,
+    reported: reported.ok ? mergeReported(s.reported, reported.value) : s.reported,
+  }))
+}
+
+/** A fetched list plus whatever events arrived meanwhile with newer ids. */
+function mergeList<T extends { id: number }>(fetched: T[], live: T[], max: number): T[] {
+  return appendById(fetched, live, max)
+}
+
+function mergeTelemetry(fetched: TelemetrySample[], live: TelemetrySample[]): TelemetrySample[] {
+  const lastSeq = fetched.length ? fetched[fetched.length - 1]!.seq : -Infinity
+  const next = fetched.concat(live.filter((s) => s.seq > lastSeq))
+  return next.length > MAX_TELEMETRY ? next.slice(next.length - MAX_TELEMETRY) : next
+}
+
+export const actions = {
+  connect: () => run('connect', () => requireApi().sessionConnect()),
+  disconnect: () => run('disconnect', () => requireApi().sessionDisconnect()),
+  reconnect: () => run('reconnect', () => requireApi().sessionReconnect()),
+  async setBehaviour(name: BehaviourName, enabled: boolean) {
+    // The switch moves at once; the engine's answer (or a failure) settles it.
+    const before = useApp.getState().snapshot?.behaviours
+    useApp.setState((s) =>
+      s.snapshot
+        ? { snapshot: { ...s.snapshot, behaviours: { ...s.snapshot.behaviours, [name]: enabled } } }
+        : {},
+    )
+    const r = await run(`behaviour:${name}`, () =>
+      requireApi().sessionSetBehaviour({ name, enabled }),
+    )
+    if (r.ok)
+      useApp.setState((s) =>
+        s.snapshot ? { snapshot: { ...s.snapshot, behaviours: r.value } } : {},
+      )
+    else if (before)
+      useApp.setState((s) =>
+        s.snapshot ? { snapshot: { ...s.snapshot, behaviours: before } } : {},
+      )
+  },
+  async setPeriods(periods: Partial<Periods>) {
+    const r = await run('periods', () => requireApi().sessionSetPeriods(periods))
+    if (r.ok)
+      useApp.setState((s) => (s.snapshot ? { snapshot: { ...s.snapshot, periods: r.value } } : {}))
+  },
+  /** Returns the error so the form can show it next to the fields. */
+  async saveSettings(input: SettingsInput): Promise<AppError | null> {
+    useApp.setState((s) => ({ pending: { ...s.pending, settings: true } }))
+    try {
+      const r = await requireApi().settingsSave(input)
+      if (!r.ok) return r.error
+      useApp.setState({ settings: r.value, settingsOpen: false })
+      return null
+    } finally {
+      useApp.setState((s) => ({ pending: { ...s.pending, settings: false } }))
+    }
+  },
+  async useLab() {
+    const r = await run('settings', () => requireApi().settingsUseLab())
+    if (r.ok) useApp.setState({ settings: r.value, settingsOpen: false })
+  },
+  openSettings: (open: boolean) => useApp.setState({ settingsOpen: open }),
+  setTransport: (transport: AppState['transport']) => useApp.setState({ transport }),
+}

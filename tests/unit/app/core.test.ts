@@ -1,0 +1,246 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { AppCore, EventBatcher } from '../../../electron/core/index'
+import type { AppInfo, EventChannel, Result } from '../../../shared/contract'
+import type { SessionSnapshot } from '../../../shared/domain'
+import { fakeDeps, FakeSession, testModel } from './fakes'
+import { expectError, until, value } from './contract-scenario'
+
+let dataDir: string
+beforeEach(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'iotc-core-'))
+})
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true })
+})
+
+async function makeCore(
+  deps = fakeDeps(),
+  extra: Partial<ConstructorParameters<typeof AppCore>[0]> = {},
+) {
+  const core = new AppCore({
+    dataDir,
+    shell: 'web',
+    version: '0',
+    model: await testModel(),
+    deps,
+    ...extra,
+  })
+  return { core, deps }
+}
+
+const central = {
+  idScope: '0ne00ABCDEF',
+  keyKind: 'group' as const,
+  key: 'Y2VudHJhbC1ncm91cC1rZXktMTIzNDU2Nzg5MA==',
+  deviceId: 'dev-1',
+  modelId: 'dtmi:Sample:Failover;1',
+  provisioningHost: 'global.azure-devices-provisioning.net',
+  transport: 'mqtt' as const,
+}
+
+describe('AppCore', () => {
+  it('starts the embedded lab and a connected lab device when nothing is saved', async () => {
+    const { core, deps } = await makeCore()
+    await core.start()
+    expect(deps.labs).toHaveLength(1)
+    expect(deps.labs[0]!.options.dataDir).toBeUndefined() // the lab's default folder, where lizard looks
+    const s = deps.sessions[0]!
+    expect(s.options).toMatchObject({
+      deviceId: 'failover_js',
+      provisioningHost: '127.0.0.1:18883',
+      ca: 'FAKE CA',
+      transport: 'mqtt',
+    })
+    expect(s.options.dataDir).toBe(path.join(dataDir, 'devices', 'lab', 'failover_js'))
+    expect(s.calls).toEqual(['connect'])
+    await core.stop()
+    expect(s.closed).toBe(true)
+    expect(deps.labs[0]!.stopped).toBe(true)
+  })
+
+  it('falls back to free ports when the default lab ports are taken', async () => {
+    const deps = fakeDeps()
+    const start = deps.startLab.bind(deps)
+    let first = true
+    deps.startLab = async (opts) => {
+      if (first) {
+        first = false
+        throw Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:8883'), {
+          code: 'EADDRINUSE',
+        })
+      }
+      return start(opts)
+    }
+    const { core } = await makeCore(deps)
+    await core.start()
+    expect(deps.labs[0]!.options).toMatchObject({
+      dpsPort: 0,
+      hubAPort: 0,
+      hubBPort: 0,
+      controlPort: 0,
+    })
+    await core.stop()
+  })
+
+  it('says plainly when the lab cannot start, and keeps answering', async () => {
+    const deps = fakeDeps()
+    deps.startLab = async () => {
+      throw new Error('cannot write the CA')
+    }
+    const { core } = await makeCore(deps)
+    await core.start()
+    expectError(
+      await core.invoke('session:snapshot', undefined),
+      'unavailable',
+      /embedded lab could not start: cannot write the CA/,
+    )
+    expect(value(await core.invoke('app:info', undefined))).toMatchObject({
+      mode: 'lab',
+      lab: null,
+    })
+    await core.stop()
+  })
+
+  it('starts in central mode from saved settings, with no lab', async () => {
+    const { core: first } = await makeCore()
+    await first.start()
+    value(await first.invoke('settings:save', central))
+    await first.stop()
+    const st = await stat(path.join(dataDir, 'settings.json'))
+    expect(st.mode & 0o077).toBe(0)
+
+    const { core, deps } = await makeCore()
+    await core.start()
+    expect(deps.labs).toHaveLength(0)
+    expect(deps.sessions[0]!.options).toMatchObject({ groupKey: central.key, deviceId: 'dev-1' })
+    expect(deps.sessions[0]!.options.deviceKey).toBeUndefined()
+    value(await core.invoke('settings:save', { ...central, keyKind: 'device', key: '' }))
+    expect(deps.sessions[1]!.options).toMatchObject({ deviceKey: central.key })
+    expect(deps.sessions[1]!.options.groupKey).toBeUndefined()
+    await core.stop()
+  })
+
+  it('a corrupt settings file means lab mode, not a crash', async () => {
+    await writeFile(path.join(dataDir, 'settings.json'), '{ nope')
+    const lines: string[] = []
+    const { core, deps } = await makeCore(fakeDeps(), { log: (l) => lines.push(l) })
+    await core.start()
+    expect(deps.labs).toHaveLength(1)
+    expect(lines.join('\n')).toMatch(/not JSON/)
+    await core.stop()
+  })
+
+  it('settings changes are serialised: the last one wins, every old session is closed', async () => {
+    const { core, deps } = await makeCore()
+    await core.start()
+    const results = await Promise.all([
+      core.invoke('settings:save', central),
+      core.invoke('settings:useLab', undefined),
+      core.invoke('settings:save', { ...central, key: '', deviceId: 'dev-9' }),
+    ])
+    for (const r of results) value(r)
+    expect(deps.sessions.slice(0, -1).every((s) => s.closed)).toBe(true)
+    expect(deps.sessions.at(-1)!.options.deviceId).toBe('dev-9')
+    const saved = JSON.parse(await readFile(path.join(dataDir, 'settings.json'), 'utf8')) as {
+      mode: string
+    }
+    expect(saved.mode).toBe('central')
+    await core.stop()
+  })
+
+  it('engine exceptions become typed errors', async () => {
+    const { core, deps } = await makeCore()
+    await core.start()
+    deps.sessions[0]!.setBehaviour = () => {
+      throw Object.assign(new Error('hub refused'), { code: 'hub-refused' })
+    }
+    expectError(
+      await core.invoke('session:setBehaviour', { name: 'telemetry', enabled: true }),
+      'hub-refused',
+      /hub refused/,
+    )
+    deps.sessions[0]!.reconnect = () => {
+      throw new TypeError('boom')
+    }
+    expectError(await core.invoke('session:reconnect', undefined), 'internal', /boom/)
+    await core.stop()
+  })
+})
+
+describe('EventBatcher', () => {
+  it('coalesces snapshots and reported statuses, keeps every list item in order', async () => {
+    const sent: { event: EventChannel; payload: unknown }[] = []
+    const b = new EventBatcher((event, payload) => sent.push({ event, payload }), {
+      intervalMs: 30,
+    })
+    const s = new FakeSession({} as never)
+    s.snapshot = () => ({ deviceId: 'x' }) as never
+    b.attach(s)
+    s.sendTelemetry(10)
+    s.report({ battery: 1 }, 'queued', 1)
+    s.report({ battery: 1 }, 'sent', 1)
+    s.report({ battery: 1 }, 'acknowledged', 1)
+    s.report({ battery: 2 }, 'queued', 2)
+    await until(() => sent.some((m) => m.event === 'session:changed'))
+    expect(sent.filter((m) => m.event === 'session:changed')).toHaveLength(1)
+    expect(sent.filter((m) => m.event === 'telemetry:added')).toHaveLength(1)
+    const reported = sent
+      .filter((m) => m.event === 'reported:changed')
+      .flatMap((m) => m.payload as { id: number; status: string }[])
+    expect(reported.map((r) => [r.id, r.status])).toEqual([
+      [1, 'acknowledged'],
+      [2, 'queued'],
+    ])
+    // Detached sessions are not heard.
+    b.attach(null)
+    sent.length = 0
+    s.sendTelemetry(5)
+    await new Promise((r) => setTimeout(r, 60))
+    expect(sent).toEqual([])
+    b.close()
+  })
+
+  it('splits a huge backlog into bounded pushes', () => {
+    const sent: unknown[][] = []
+    const b = new EventBatcher((_e, p) => sent.push(p as unknown[]), {
+      intervalMs: 1000,
+      maxBatch: 100,
+    })
+    const s = new FakeSession({} as never)
+    b.attach(s)
+    for (let i = 0; i < 250; i++)
+      s.emit('timeline', { id: i, at: 0, state: 'connected', reason: '' })
+    b.flush()
+    expect(sent.map((p) => p.length)).toEqual([100, 100, 50])
+    b.close()
+  })
+})
+
+describe('AppCore start-up', () => {
+  it('calls made while the lab is still starting wait for it instead of failing', async () => {
+    const deps = fakeDeps()
+    const start = deps.startLab.bind(deps)
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    deps.startLab = async (opts) => {
+      await gate
+      return start(opts)
+    }
+    const { core } = await makeCore(deps)
+    const starting = core.start()
+    const early = Promise.all([
+      core.invoke('session:snapshot', undefined),
+      core.invoke('app:info', undefined),
+    ])
+    await new Promise((r) => setTimeout(r, 20))
+    release()
+    const [snap, info] = await early
+    expect(value(snap as Result<SessionSnapshot>).deviceId).toBe('failover_js')
+    expect(value(info as Result<AppInfo>).lab?.controlUrl).toBe('http://127.0.0.1:18090')
+    await starting
+    await core.stop()
+  })
+})
