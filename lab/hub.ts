@@ -260,7 +260,8 @@ export class Hub {
       }, timeoutSec * 1000)
       this.pendingMethods.set(rid, { resolve, timer })
       // An empty body makes the SDK answer 400 without calling the handler: send null instead.
-      this.send(s.client, `$iothub/methods/POST/${methodName}/?$rid=${rid}`, payload === undefined ? null : payload)
+      // Method payloads are JSON on the wire, strings included.
+      this.send(s.client, `$iothub/methods/POST/${methodName}/?$rid=${rid}`, Buffer.from(JSON.stringify(payload ?? null)))
     })
   }
 

@@ -1,0 +1,321 @@
+import device from 'azure-iot-device'
+import type { Message as SdkMessage } from 'azure-iot-device'
+import deviceMqtt from 'azure-iot-device-mqtt'
+import mqttBase from 'azure-iot-mqtt-base'
+import type { Transport } from '../../shared/domain'
+import { Aborted, type HubFailure, classifyHubConnect, describeSocketError } from './errors'
+import { timedOut, withTimeout } from './timing'
+import { WireTap, parseMethodTopic } from './wire'
+
+// The Azure packages are CommonJS; Node's ESM loader only finds some of their named exports.
+const { Client, Message, DeviceMethodResponse, SharedAccessKeyAuthenticationProvider } = device
+const { Mqtt, MqttWs } = deviceMqtt
+const { MqttBase } = mqttBase
+
+export interface HubLinkOptions {
+  host: string
+  deviceId: string
+  deviceKey: string
+  modelId: string
+  transport: Transport
+  ca?: string
+  keepAliveSec: number
+  connectTimeoutMs: number
+  twinTimeoutMs: number
+}
+
+export interface InboundMethod {
+  name: string
+  body: Buffer
+  respond(status: number, body: unknown): Promise<void>
+}
+
+export interface InboundC2d {
+  body: Buffer
+  properties: Record<string, string>
+  complete(): void
+  reject(): void
+}
+
+/** Passed in before connecting: a hub may deliver queued C2D and desired patches right after CONNACK. */
+export interface LinkHandlers {
+  method(call: InboundMethod): void
+  c2d(message: InboundC2d): void
+  desired(patch: Record<string, unknown>): void
+  /** Something arrived that the SDK would have crashed on; it was dropped. */
+  dropped(topic: string, why: string): void
+}
+
+export class HubConnectError extends Error {
+  constructor(readonly failure: HubFailure) {
+    super(failure.message)
+  }
+}
+
+/** An operation on a link that is gone (or went while waiting). The work is retried on the next link. */
+export class LinkDown extends Error {}
+
+/** The hub answered a request with an error: sending it again would get the same answer. */
+export class HubRefused extends Error {}
+
+/** The SDK's retries outlive a dead hub by minutes; the engine reconnects itself, so the SDK never retries. */
+const noRetry = { shouldRetry: () => false, nextRetryTimeout: () => -1 }
+
+/**
+ * One MQTT connection to one hub, through the unmodified device SDK. A link is used once: when it
+ * drops, the engine builds a new one (maybe to another hub) and this one is closed for good, so an
+ * old client can never reconnect behind the engine's back and kick the new one off.
+ */
+export class HubLink {
+  /** Resolves, once, with why the link is gone. Never rejects. */
+  readonly lost: Promise<string>
+  private markLost!: (reason: string) => void
+  private down = false
+  private opened = false
+  private closing: Promise<void> | null = null
+  private readonly pending = new Set<(e: Error) => void>()
+  private readonly tap: WireTap
+  private readonly base: InstanceType<typeof MqttBase>
+  private readonly auth: InstanceType<typeof SharedAccessKeyAuthenticationProvider>
+  private readonly transport: InstanceType<typeof Mqtt>
+  private readonly client: InstanceType<typeof Client>
+
+  private constructor(
+    private readonly o: HubLinkOptions,
+    private readonly handlers: LinkHandlers,
+  ) {
+    this.lost = new Promise((resolve) => {
+      this.markLost = (reason) => {
+        if (this.down) return
+        this.down = true
+        for (const reject of this.pending) reject(new LinkDown(reason))
+        this.pending.clear()
+        resolve(reason)
+      }
+    })
+    this.tap = new WireTap({
+      connectTimeoutMs: o.connectTimeoutMs,
+      onDropped: (t, why) => handlers.dropped(t, why),
+    })
+    this.base = new MqttBase(this.tap.provider)
+    this.auth = SharedAccessKeyAuthenticationProvider.fromConnectionString(
+      `HostName=${o.host};DeviceId=${o.deviceId};SharedAccessKey=${o.deviceKey}`,
+    )
+    this.transport =
+      o.transport === 'mqttws' ? new MqttWs(this.auth, this.base) : new Mqtt(this.auth, this.base)
+    this.client = new Client(this.transport)
+    this.client.setRetryPolicy(noRetry)
+    // The client emits 'error' when a subscription fails after a drop; unhandled, that ends the process.
+    this.client.on('error', () => {})
+    this.client.on('disconnect', this.onDisconnect)
+    this.base.on('message', this.onMqttMessage)
+    this.transport.on('message', this.onC2d)
+    this.transport.on('twinDesiredPropertiesUpdate', this.onDesired)
+  }
+
+  /** Connects (bounded), subscribes to methods, C2D and desired properties, and hands back a live link. */
+  static async open(
+    o: HubLinkOptions,
+    handlers: LinkHandlers,
+    signal: AbortSignal,
+  ): Promise<HubLink> {
+    const link = new HubLink(o, handlers)
+    try {
+      await link.connect(signal)
+      return link
+    } catch (e) {
+      await link.close(1000)
+      throw e
+    }
+  }
+
+  get host(): string {
+    return this.o.host
+  }
+
+  get alive(): boolean {
+    return this.opened && !this.down
+  }
+
+  private async connect(signal: AbortSignal): Promise<void> {
+    await this.client.setOptions({
+      ca: this.o.ca,
+      keepalive: this.o.keepAliveSec,
+      modelId: this.o.modelId,
+    })
+    let onAbort = () => {}
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new Aborted())
+      if (signal.aborted) onAbort()
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+    aborted.catch(() => {})
+    try {
+      await this.handshake(aborted)
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** CONNECT, then the method, C2D and desired-property subscriptions; each step bounded. */
+  private async handshake(aborted: Promise<never>): Promise<void> {
+    const opened = new Promise<void>((resolve, reject) => {
+      this.client.open((err) => {
+        if (err) return reject(new HubConnectError(classifyHubConnect(this.tap.lastError, err)))
+        this.opened = true
+        resolve()
+      })
+    })
+    const r = await withTimeout(Promise.race([opened, aborted]), this.o.connectTimeoutMs)
+    if (r === timedOut)
+      throw new HubConnectError({
+        kind: 'timeout',
+        message: `no answer to CONNECT within ${(this.o.connectTimeoutMs / 1000).toFixed(1)} s`,
+      })
+
+    const subscribed = Promise.all([
+      this.call<void>((cb) => this.transport.enableMethods(cb)),
+      this.call<void>((cb) => this.transport.enableC2D(cb)),
+      this.call<void>((cb) => this.transport.enableTwinDesiredPropertiesUpdates(cb)),
+    ])
+    const s = await withTimeout(Promise.race([subscribed, aborted]), this.o.twinTimeoutMs).catch(
+      (e: Error) => {
+        if (e instanceof Aborted) throw e
+        throw new HubConnectError({
+          kind: 'unreachable',
+          message: `the connection broke while subscribing: ${e.message}`,
+        })
+      },
+    )
+    if (s === timedOut)
+      throw new HubConnectError({
+        kind: 'timeout',
+        message: 'the hub did not confirm the subscriptions',
+      })
+  }
+
+  /** Resolves on PUBACK. The message id `{deviceId}-{seq}` lets the hub recognise a resend. */
+  sendTelemetry(seq: number, body: Record<string, number>): Promise<void> {
+    const message = new Message(JSON.stringify(body))
+    message.messageId = `${this.o.deviceId}-${seq}`
+    message.contentType = 'application/json'
+    message.contentEncoding = 'utf-8'
+    message.properties.add('seq', String(seq))
+    return this.call((cb) => this.client.sendEvent(message, (err) => cb(err ?? undefined)))
+  }
+
+  async updateReported(patch: Record<string, unknown>): Promise<void> {
+    try {
+      await this.twinCall((cb) => this.transport.updateTwinReportedProperties(patch, cb))
+    } catch (e) {
+      // The SDK turns an error reply into a plain Error; its own connection errors are typed.
+      if (!(e instanceof LinkDown) && (e as Error).name === 'Error' && this.alive)
+        throw new HubRefused((e as Error).message)
+      throw e
+    }
+  }
+
+  getTwin(): Promise<{ desired: Record<string, unknown>; reported: Record<string, unknown> }> {
+    return this.twinCall((cb) => this.transport.getTwin(cb))
+  }
+
+  /** Declares the link unusable (e.g. the hub stopped answering twin requests) and closes it. */
+  fail(reason: string): void {
+    this.markLost(reason)
+    void this.close(2000)
+  }
+
+  /** Closes for good: listeners off, MQTT DISCONNECT if it can, the socket destroyed if it cannot. */
+  close(timeoutMs: number): Promise<void> {
+    this.markLost('closed by the device')
+    this.closing ??= (async () => {
+      this.client.removeListener('disconnect', this.onDisconnect)
+      this.base.removeListener('message', this.onMqttMessage)
+      this.transport.removeListener('message', this.onC2d)
+      this.transport.removeListener('twinDesiredPropertiesUpdate', this.onDesired)
+      await withTimeout(
+        this.client.close().catch(() => undefined),
+        timeoutMs,
+      )
+      this.tap.forceEnd()
+      this.auth.stop()
+    })()
+    return this.closing
+  }
+
+  /** Runs one SDK operation on this link only, failing fast if the link is or goes down. */
+  private call<T>(op: (cb: (err?: Error, result?: T) => void) => void): Promise<T> {
+    if (this.down) return Promise.reject(new LinkDown('the link is down'))
+    return new Promise<T>((resolve, reject) => {
+      this.pending.add(reject)
+      const done = (err?: Error, result?: T) => {
+        this.pending.delete(reject)
+        if (err) reject(err)
+        else resolve(result as T)
+      }
+      try {
+        op(done)
+      } catch (e) {
+        done(e as Error)
+      }
+    })
+  }
+
+  /** Twin requests have no timeout in the SDK: a hub that never answers would hang them forever. */
+  private async twinCall<T>(op: (cb: (err?: Error, result?: T) => void) => void): Promise<T> {
+    const r = await withTimeout(this.call(op), this.o.twinTimeoutMs)
+    if (r !== timedOut) return r
+    const reason = `the hub did not answer a twin request within ${(this.o.twinTimeoutMs / 1000).toFixed(1)} s`
+    this.fail(reason)
+    throw new LinkDown(reason)
+  }
+
+  private readonly onDisconnect = () => {
+    if (!this.opened) return
+    const silentMs = Date.now() - this.tap.lastPacketAt
+    if (silentMs >= this.o.keepAliveSec * 1000) {
+      this.markLost(`no answer for ${(silentMs / 1000).toFixed(1)} s (keep-alive)`)
+    } else if (this.tap.lastError) {
+      this.markLost(`the connection broke: ${describeSocketError(this.tap.lastError)}`)
+    } else {
+      this.markLost('the hub closed the connection')
+    }
+  }
+
+  private readonly onMqttMessage = (topic: string, payload: Buffer) => {
+    if (!topic.startsWith('$iothub/methods/POST/')) return
+    const m = parseMethodTopic(topic)
+    if (!m) return
+    this.handlers.method({
+      name: m.name,
+      body: payload,
+      respond: (status, body) =>
+        this.call<void>((cb) =>
+          new DeviceMethodResponse(m.rid, this.transport).send(status, body, (err) =>
+            cb(err ?? undefined),
+          ),
+        ),
+    })
+  }
+
+  private readonly onC2d = (msg: SdkMessage) => {
+    const properties: Record<string, string> = {}
+    for (const p of msg.properties.propertyList) properties[p.key] = p.value
+    const data = msg.data as Buffer | string | undefined
+    this.handlers.c2d({
+      body: Buffer.isBuffer(data) ? data : Buffer.from(data ?? ''),
+      properties,
+      // On MQTT the PUBACK already settled the message; complete/reject only tell the SDK.
+      complete: () => this.client.complete(msg, () => {}),
+      reject: () => {
+        try {
+          this.client.reject(msg, () => {})
+        } catch {
+          // The MQTT transport throws NotImplementedError for reject: there is nothing to send.
+        }
+      },
+    })
+  }
+
+  private readonly onDesired = (patch: Record<string, unknown>) => this.handlers.desired(patch)
+}

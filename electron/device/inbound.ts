@@ -1,0 +1,167 @@
+import type { AppError, Behaviours } from '../../shared/domain'
+import type { DeviceModel } from '../../shared/model'
+import type { Activity } from './activity'
+import { answerMethod, settleC2d } from './commands'
+import { buildDesiredAcks } from './desired'
+import type { HubLink, InboundC2d, InboundMethod, LinkHandlers } from './hub-link'
+
+export interface InboundContext {
+  model: DeviceModel
+  activity: Activity
+  behaviours(): Behaviours
+  /** The link in use, once it is fully up. */
+  link(): HubLink | null
+  problem(error: AppError): void
+  changed(): void
+}
+
+/**
+ * Direct methods, C2D commands and desired properties: answered as the model says, each one
+ * logged with its payload and our answer. Nothing that arrives may take the engine down.
+ */
+export class Inbound {
+  /** The desired document as last received. */
+  desired: Record<string, unknown> = {}
+  /** The value last acknowledged per property, so a re-sync does not log unchanged edits again. */
+  private readonly acked = new Map<string, string>()
+
+  readonly handlers: LinkHandlers = {
+    method: (call) => this.guard(() => this.onMethod(call)),
+    c2d: (message) => this.guard(() => this.onC2d(message)),
+    desired: (patch) => this.guard(() => this.onDesiredPatch(patch)),
+    dropped: (topic, why) =>
+      this.ctx.problem({
+        code: 'protocol',
+        message: `ignored a malformed message from the hub on ${topic}: ${why}`,
+      }),
+  }
+
+  constructor(private readonly ctx: InboundContext) {}
+
+  /** After every connect: read the whole desired document and acknowledge all of it. */
+  async syncDesired(link: HubLink): Promise<void> {
+    if (!this.ctx.behaviours().desiredProperties) return
+    let desired: unknown
+    try {
+      desired = (await link.getTwin())?.desired
+    } catch {
+      return // the link failed; the next connect syncs again
+    }
+    this.guard(() => {
+      if (typeof desired !== 'object' || desired === null || Array.isArray(desired))
+        throw new Error('the twin has no desired-properties object')
+      this.desired = { ...desired }
+      this.acknowledge(this.desired, link, true)
+    })
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn()
+    } catch (e) {
+      this.ctx.problem({
+        code: 'internal',
+        message: `handling an inbound message failed: ${(e as Error).message}`,
+      })
+    }
+  }
+
+  private onMethod(call: InboundMethod): void {
+    const { activity } = this.ctx
+    if (!this.ctx.behaviours().directMethods) {
+      // Not answering is what a device without a handler does: the caller times out.
+      activity.addInbound({
+        kind: 'method',
+        name: call.name,
+        payload: call.body.toString('utf8'),
+        response: { status: 0, outcome: 'ignored' },
+      })
+      return
+    }
+    const answer = answerMethod(call.name, call.body, this.ctx.model)
+    activity.addInbound({
+      kind: 'method',
+      name: call.name,
+      payload: answer.payload,
+      response: { status: answer.status, body: answer.body },
+    })
+    call.respond(answer.status, answer.body).catch(() => {
+      // The link dropped before the answer went out; the service reports a timeout to the caller.
+    })
+  }
+
+  private onC2d(message: InboundC2d): void {
+    const { activity } = this.ctx
+    if (!this.ctx.behaviours().c2dCommands) {
+      activity.addInbound({
+        kind: 'c2d',
+        name: message.properties['method-name'] ?? '(no method-name)',
+        payload: message.body.toString('utf8'),
+        response: { status: 0, outcome: 'ignored' },
+      })
+      return
+    }
+    const r = settleC2d(message.properties, message.body, this.ctx.model)
+    if (r.outcome === 'completed') message.complete()
+    else message.reject()
+    activity.addInbound({
+      kind: 'c2d',
+      name: r.name,
+      payload: r.payload,
+      response: {
+        status: r.outcome === 'completed' ? 200 : 400,
+        body: r.reason,
+        outcome: r.outcome,
+      },
+    })
+  }
+
+  private onDesiredPatch(patch: Record<string, unknown>): void {
+    if (!this.ctx.behaviours().desiredProperties) {
+      for (const [name, value] of Object.entries(patch)) {
+        if (name.startsWith('$')) continue
+        this.ctx.activity.addInbound({
+          kind: 'desired',
+          name,
+          payload: value,
+          response: { status: 0, outcome: 'ignored' },
+        })
+      }
+      return
+    }
+    const link = this.ctx.link()
+    // A patch racing the connect is covered by the full-document acknowledgement that follows it.
+    if (!link?.alive) return
+    for (const [name, value] of Object.entries(patch)) {
+      if (value === null) delete this.desired[name]
+      else this.desired[name] = value
+    }
+    this.acknowledge(patch, link, false)
+  }
+
+  private acknowledge(doc: Record<string, unknown>, link: HubLink, wholeDocument: boolean): void {
+    const { activity } = this.ctx
+    const acks = buildDesiredAcks(doc, this.ctx.model)
+    if (Object.keys(acks).length === 0) return this.ctx.changed()
+    for (const [name, ack] of Object.entries(acks)) {
+      const value = JSON.stringify(ack.value)
+      if (!wholeDocument || this.acked.get(name) !== value) {
+        activity.addInbound({
+          kind: 'desired',
+          name,
+          payload: ack.value,
+          response: { status: ack.ac, body: ack },
+        })
+      }
+      this.acked.set(name, value)
+    }
+    Object.assign(activity.reportedValues, acks)
+    const entry = activity.addReported(acks, 'sent')
+    link.updateReported(acks).then(
+      () => activity.setReportedStatus(entry, 'acknowledged'),
+      // Sent again, with the whole document, after the next connect.
+      () => activity.setReportedStatus(entry, 'failed'),
+    )
+    this.ctx.changed()
+  }
+}

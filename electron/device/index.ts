@@ -1,0 +1,3 @@
+export { DeviceSession } from './session'
+export type { DeviceSessionApi, DeviceSessionEvents, DeviceSessionOptions } from './api'
+export { deriveDeviceKey } from './keys'

@@ -1,0 +1,138 @@
+import { createRequire } from 'node:module'
+import provisioningDevice from 'azure-iot-provisioning-device'
+import provisioningMqtt from 'azure-iot-provisioning-device-mqtt'
+import symmetricKey from 'azure-iot-security-symmetric-key'
+import type { Transport } from '../../shared/domain'
+import { Aborted, ProvisioningFailure, classifyProvisioning } from './errors'
+import { WireTap } from './wire'
+
+// The Azure packages are CommonJS; Node's ESM loader only finds some of their named exports.
+const { ProvisioningDeviceClient } = provisioningDevice
+const { Mqtt: ProvisioningMqtt, MqttWs: ProvisioningMqttWs } = provisioningMqtt
+const { SymmetricKeySecurityClient } = symmetricKey
+
+// The very MqttBase the provisioning transport would build for itself (it pins its own copy);
+// building it here is the only way to hand it a CA and the wire tap.
+type ProvisioningMqttBase = NonNullable<ConstructorParameters<typeof ProvisioningMqtt>[0]>
+const localRequire = createRequire(import.meta.url)
+const { MqttBase } = createRequire(localRequire.resolve('azure-iot-provisioning-device-mqtt'))(
+  'azure-iot-mqtt-base',
+) as {
+  MqttBase: new (mqttProvider: unknown) => ProvisioningMqttBase
+}
+type SecurityClient = Parameters<typeof ProvisioningDeviceClient.create>[3]
+
+export interface ProvisioningRequest {
+  provisioningHost: string
+  idScope: string
+  registrationId: string
+  deviceKey: string
+  modelId: string
+  transport: Transport
+  ca?: string
+  timeoutMs: number
+}
+
+export interface Assignment {
+  assignedHub: string
+  deviceId: string
+  substatus?: string
+}
+
+/**
+ * One DPS registration with the unmodified SDK, bounded in time. The SDK retries 429 and 5xx
+ * forever, so a 429/5xx reply seen on the wire ends the attempt here and the engine's own
+ * backoff (honouring retry-after) takes over, visibly.
+ */
+export function provision(req: ProvisioningRequest, signal: AbortSignal): Promise<Assignment> {
+  const tap = new WireTap({ connectTimeoutMs: req.timeoutMs })
+  const base = new MqttBase(tap.provider)
+  // The provisioning client has no CA option of its own; its MqttBase does.
+  if (req.ca) base.setOptions({ ca: req.ca })
+  const transport =
+    req.transport === 'mqttws' ? new ProvisioningMqttWs(base) : new ProvisioningMqtt(base)
+  // A dropped DPS connection is emitted as 'error'; with no listener it would end the process.
+  transport.on('error', () => {})
+  const client = ProvisioningDeviceClient.create(
+    req.provisioningHost,
+    req.idScope,
+    transport,
+    // Same class; the packages only disagree on which copy of azure-iot-common declares its types.
+    new SymmetricKeySecurityClient(req.registrationId, req.deviceKey) as unknown as SecurityClient,
+  )
+  client.setProvisioningPayload({ iotcModelId: req.modelId })
+
+  return new Promise<Assignment>((resolve, reject) => {
+    let settled = false
+    const finish = (outcome: () => void, abandon: boolean) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      signal.removeEventListener('abort', onAbort)
+      base.removeListener('message', onReply)
+      if (abandon) {
+        client.cancel(() => transport.disconnect(() => tap.forceEnd()))
+        // cancel() can wait on a connect that will never finish; the socket goes regardless.
+        setTimeout(() => tap.forceEnd(), 1000).unref()
+      }
+      outcome()
+    }
+    const timer = setTimeout(
+      () =>
+        finish(
+          () =>
+            reject(
+              new ProvisioningFailure(
+                'unreachable',
+                `DPS did not assign a hub within ${(req.timeoutMs / 1000).toFixed(1)} s`,
+                false,
+              ),
+            ),
+          true,
+        ),
+      req.timeoutMs,
+    )
+    const onAbort = () => finish(() => reject(new Aborted()), true)
+    signal.addEventListener('abort', onAbort)
+    const onReply = (topic: string) => {
+      const m = /^\$dps\/registrations\/res\/(\d+)\/\?(.*)$/.exec(topic)
+      const status = Number(m?.[1])
+      if (!m || status < 429) return
+      const retryAfterSec = Number(new URLSearchParams(m[2]).get('retry-after'))
+      const retryAfterMs =
+        Number.isFinite(retryAfterSec) && retryAfterSec > 0 ? retryAfterSec * 1000 : undefined
+      const failure =
+        status === 429
+          ? new ProvisioningFailure(
+              'throttled',
+              `DPS is throttling registrations (429)${retryAfterMs ? `; it asks to retry after ${retryAfterSec} s` : ''}`,
+              false,
+              retryAfterMs,
+            )
+          : new ProvisioningFailure('unreachable', `DPS answered ${status}`, false, retryAfterMs)
+      finish(() => reject(failure), true)
+    }
+    base.on('message', onReply)
+
+    if (signal.aborted) return onAbort()
+    client.register((err, result) => {
+      if (err) return finish(() => reject(classifyProvisioning(err, tap.lastError)), false)
+      if (!result?.assignedHub || !result.deviceId) {
+        return finish(
+          () =>
+            reject(new ProvisioningFailure('protocol', 'DPS answered without naming a hub', false)),
+          false,
+        )
+      }
+      finish(
+        () =>
+          resolve({
+            assignedHub: result.assignedHub,
+            deviceId: result.deviceId,
+            substatus: result.substatus,
+          }),
+        false,
+      )
+    })
+  })
+}

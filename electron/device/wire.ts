@@ -1,0 +1,155 @@
+import type { EventEmitter } from 'node:events'
+import { createRequire } from 'node:module'
+
+/** The part of an mqtt.js client the tap touches. */
+interface MqttClient extends EventEmitter {
+  end(force?: boolean, cb?: () => void): unknown
+}
+
+interface MqttModule {
+  connect(uri: string, options: Record<string, unknown>): MqttClient
+}
+
+// The SDK ships its own mqtt.js (4.x); wrapping that very copy keeps the wire exactly what the SDK
+// expects. (Not named `require`: the Electron bundle's ESM shim declares that name itself.)
+const localRequire = createRequire(import.meta.url)
+const sdkMqtt = createRequire(localRequire.resolve('azure-iot-mqtt-base'))('mqtt') as MqttModule
+
+/** An mqtt.js error as it comes off the socket: `code` is the CONNACK return code or a socket error code. */
+export type RawError = Error & { code?: string | number }
+
+/**
+ * Sits between the SDK's MqttBase and mqtt.js (as the "mqtt provider" MqttBase accepts) so the
+ * engine can see what the SDK hides and guard against what would crash it:
+ * - the raw connect error (CONNACK 3 vs 5 vs ECONNREFUSED); the device SDK reports every first
+ *   connect failure as "Not authorized", which is useless for deciding between cache and DPS;
+ * - when the last packet arrived, so a keep-alive loss can be told from a closed connection;
+ * - a handle to end the socket for certain when a client is abandoned;
+ * - inbound packets the SDK would throw on in a later tick (bad JSON, malformed topics).
+ */
+export class WireTap {
+  lastError: RawError | null = null
+  lastPacketAt = 0
+  private client: MqttClient | null = null
+
+  constructor(
+    private readonly options: {
+      connectTimeoutMs?: number
+      onDropped?: (topic: string, why: string) => void
+    } = {},
+  ) {}
+
+  readonly provider = {
+    connect: (uri: string, mqttOptions: Record<string, unknown>): MqttClient => {
+      const options = { ...mqttOptions }
+      if (this.options.connectTimeoutMs) options.connectTimeout = this.options.connectTimeoutMs
+      const client = sdkMqtt.connect(uri, options)
+      this.client = client
+      this.lastError = null
+      this.lastPacketAt = Date.now()
+      // Also keeps errors that arrive after MqttBase dropped its own listeners from going unhandled.
+      client.on('error', (e: RawError) => (this.lastError = e))
+      client.on('packetreceive', () => (this.lastPacketAt = Date.now()))
+      const emit = client.emit.bind(client)
+      client.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+        if (event !== 'message') return emit(event, ...args)
+        const clean = sanitizeInbound(String(args[0]), args[1] as Buffer)
+        if ('drop' in clean) {
+          this.options.onDropped?.(String(args[0]), clean.drop)
+          return true
+        }
+        return emit(event, clean.topic, clean.payload, ...args.slice(2))
+      }
+      return client
+    },
+  }
+
+  /** Destroys the socket now, whatever state the SDK thinks it is in. */
+  forceEnd(): void {
+    this.client?.end(true)
+  }
+}
+
+type Clean = { topic: string; payload: Buffer } | { drop: string }
+
+function parses(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * Makes an inbound publish safe for the SDK, which JSON.parses some bodies and decodes topic
+ * properties outside any try/catch, in a later tick where a throw would end the process.
+ * Replies are rewritten into error replies (so the waiting request fails instead of hanging);
+ * unsolicited packets that cannot be read are dropped.
+ */
+export function sanitizeInbound(topic: string, payload: Buffer): Clean {
+  if (topic.startsWith('$dps/registrations/res/')) {
+    const body = parses(payload)
+    const status = Number(/^\$dps\/registrations\/res\/(\d+)\//.exec(topic)?.[1] ?? NaN)
+    const fine = isObject(body) && (status >= 300 || typeof body.status === 'string')
+    if (fine) return { topic, payload }
+    return {
+      topic,
+      payload: Buffer.from(
+        JSON.stringify({
+          status: 'failed',
+          errorCode: 'protocol',
+          message: 'DPS sent a reply that is not a registration result',
+        }),
+      ),
+    }
+  }
+  if (topic.startsWith('$iothub/twin/res/')) {
+    if (payload.length === 0 || parses(payload) !== undefined) return { topic, payload }
+    return {
+      topic,
+      payload: Buffer.from(
+        JSON.stringify({
+          errorCode: 'protocol',
+          message: 'the hub sent a twin reply that is not JSON',
+        }),
+      ),
+    }
+  }
+  if (topic.startsWith('$iothub/twin/PATCH/properties/desired')) {
+    return isObject(parses(payload))
+      ? { topic, payload }
+      : { drop: 'desired-property patch that is not a JSON object' }
+  }
+  if (topic.startsWith('$iothub/methods/POST/')) {
+    return parseMethodTopic(topic)
+      ? { topic, payload }
+      : { drop: 'method request without a name or request id' }
+  }
+  const c2d = /^(devices\/[^/]+\/messages\/devicebound\/)(.*)$/.exec(topic)
+  if (c2d) {
+    try {
+      for (const pair of c2d[2]!.split('&')) pair.split('=').forEach((s) => decodeURIComponent(s))
+      return { topic, payload }
+    } catch {
+      // Delivered without its properties: the engine rejects it as a command it cannot identify.
+      return { topic: c2d[1]!, payload }
+    }
+  }
+  return { topic, payload }
+}
+
+/** `$iothub/methods/POST/{name}/?$rid={rid}` → name and request id. */
+export function parseMethodTopic(topic: string): { name: string; rid: string } | null {
+  const m = /^\$iothub\/methods\/POST\/([^/?]+)\/?\?(.*)$/.exec(topic)
+  if (!m) return null
+  const rid = new URLSearchParams(m[2]).get('$rid')
+  if (!rid) return null
+  try {
+    return { name: decodeURIComponent(m[1]!), rid }
+  } catch {
+    return null
+  }
+}

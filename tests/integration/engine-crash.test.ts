@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DeviceSession } from '../../electron/device/index'
+import { api, testLab, waitFor } from '../support/lab'
+import { labTelemetry, sessionOptions, untilState } from './fixtures/engine'
+
+// The outbox is on disk: a process killed while offline loses nothing it had produced.
+
+let lab: Awaited<ReturnType<typeof testLab>>
+let dataDir: string
+
+beforeAll(async () => {
+  lab = await testLab()
+  dataDir = mkdtempSync(join(tmpdir(), 'engine-crash-'))
+})
+afterAll(async () => {
+  await lab?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+/** Runs the offline producer until it has journaled `count` messages, then SIGKILLs it. */
+async function produceOfflineThenKill(deviceId: string, count: number): Promise<number> {
+  const facts = {
+    idScope: lab.idScope,
+    groupPrimaryKey: lab.groupPrimaryKey,
+    dpsHost: lab.dpsHost,
+    ca: lab.ca,
+    controlUrl: lab.controlUrl,
+    hubs: lab.hubs,
+  }
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'fixtures/offline-producer.ts')],
+    {
+      env: { ...process.env, ENGINE_FIXTURE: JSON.stringify({ lab: facts, deviceId, dataDir }) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (_code, signal) => resolve(signal)),
+  )
+  let last = 0
+  for await (const line of createInterface({ input: child.stdout })) {
+    last = Number(/^queued (\d+)$/.exec(line)?.[1] ?? last)
+    if (last >= count) {
+      child.kill('SIGKILL')
+      break
+    }
+  }
+  expect(await exited).toBe('SIGKILL')
+  return last
+}
+
+describe('crash with a full outbox', () => {
+  it('sends what a killed process had queued, in order, after a restart on the same data folder', async () => {
+    const id = 'eng-crash'
+    const queued = await produceOfflineThenKill(id, 15)
+    expect((await api(lab, 'GET', `/devices/${id}`)).status).toBe(404) // it never reached the lab
+
+    const session = new DeviceSession(sessionOptions(lab, id, dataDir))
+    try {
+      expect(session.snapshot().counters.queued).toBeGreaterThanOrEqual(queued)
+      await session.connect()
+      await untilState(session, 'connected')
+      await waitFor(
+        'the backlog delivered',
+        async () => (await labTelemetry(lab, id)).stats.count > queued,
+      )
+      await session.disconnect()
+      const { messages, stats } = await labTelemetry(lab, id)
+      expect(stats.firstSeq).toBe(1)
+      expect(stats.missing).toEqual([])
+      expect(stats.duplicates).toBe(0)
+      // In order: the backlog first, oldest first, then what the new process produced.
+      expect(messages.map((m) => m.seq)).toEqual(
+        Array.from({ length: messages.length }, (_, i) => i + 1),
+      )
+      expect(session.recentTelemetry()[0]!.seq).toBeGreaterThan(queued)
+    } finally {
+      await session.close()
+    }
+  })
+})

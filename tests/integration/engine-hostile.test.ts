@@ -1,0 +1,114 @@
+import { Aedes } from 'aedes'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Server, createServer } from 'node:tls'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ensureCerts } from '../../lab/certs'
+import { waitFor } from '../support/lab'
+import { newSession, untilState } from './fixtures/engine'
+
+// A broken "DPS + hub" that sends what the lab never would: unreadable JSON, topics without a
+// method name or request id, undecodable properties. The SDK throws on these in a later tick,
+// where nothing could catch it; the engine must shrug them off and stay connected.
+
+const deviceId = 'eng-hostile'
+let dir: string
+let broker: Aedes
+let server: Server
+let host: string
+const twinGets: string[] = []
+
+const publish = (topic: string, payload: string) =>
+  new Promise<void>((resolve) =>
+    broker.publish(
+      { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false },
+      () => resolve(),
+    ),
+  )
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hostile-'))
+  const certs = ensureCerts(dir)
+  broker = new Aedes({
+    authenticate: (_client, _user, _password, done) => done(null, true),
+    authorizePublish: (_client, packet, done) => {
+      done(null)
+      const rid = /\$rid=([^&]+)/.exec(packet.topic)?.[1] ?? ''
+      if (packet.topic.startsWith('$dps/registrations/PUT/')) {
+        const state = {
+          registrationId: deviceId,
+          deviceId,
+          assignedHub: host,
+          status: 'assigned',
+          substatus: 'initialAssignment',
+        }
+        void publish(
+          `$dps/registrations/res/200/?$rid=${rid}`,
+          JSON.stringify({ operationId: 'op', status: 'assigned', registrationState: state }),
+        )
+      } else if (packet.topic.startsWith('$iothub/twin/GET/')) {
+        twinGets.push(rid)
+        void publish(`$iothub/twin/res/200/?$rid=${rid}`, '<html>not a twin</html>')
+      } else if (packet.topic.startsWith('$iothub/twin/PATCH/properties/reported/')) {
+        void publish(`$iothub/twin/res/204/?$rid=${rid}&$version=2`, '')
+      }
+    },
+  })
+  await broker.listen()
+  server = createServer({ key: certs.key, cert: certs.cert }, (socket) => broker.handle(socket))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  host = `127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(async () => {
+  await new Promise<void>((resolve) => server?.close(() => resolve()))
+  await new Promise<void>((resolve) => broker?.close(() => resolve()))
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('a hostile hub', () => {
+  it('cannot crash the engine with malformed traffic', async () => {
+    const facts = {
+      idScope: '0ne00HOSTILE',
+      groupPrimaryKey: Buffer.alloc(64, 3).toString('base64'),
+      dpsHost: host,
+      ca: ensureCerts(dir).ca,
+      controlUrl: '',
+      hubs: { a: { host }, b: { host: 'x' } },
+    }
+    const { session, dispose } = newSession(facts, deviceId, {
+      periods: { telemetryMs: 100, reportedMs: 100 },
+    })
+    try {
+      await session.connect()
+      await untilState(session, 'connected')
+      await waitFor('the twin GET answered with garbage', () => twinGets.length > 0)
+
+      await publish('$iothub/twin/PATCH/properties/desired/?$version=2', '{{{ not json')
+      await publish('$iothub/methods/POST//?$rid=1', '{}')
+      await publish('$iothub/methods/POST/echo/', '{}')
+      await publish('$iothub/methods/POST/echo/?$rid=2', 'not json either')
+      await publish(
+        `devices/${deviceId}/messages/devicebound/method-name=%E0%A4%A`,
+        '{"time":"07:30"}',
+      )
+      await publish(`devices/${deviceId}/messages/devicebound/`, '')
+
+      await waitFor('both survivable messages handled', () => session.inbound().length >= 3)
+      expect(session.inbound().map((e) => [e.kind, e.name, e.response.status])).toEqual([
+        ['method', 'echo', 400],
+        ['c2d', '(no method-name)', 400],
+        ['c2d', '(no method-name)', 400],
+      ])
+      expect(session.snapshot().lastError).toMatchObject({ code: 'protocol' })
+      await waitFor(
+        'telemetry still acknowledged',
+        () => session.snapshot().counters.acknowledged > 5,
+      )
+      expect(session.snapshot().state.kind).toBe('connected')
+    } finally {
+      await dispose()
+    }
+  })
+})

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { buildDesiredAcks } from '../../../electron/device/desired'
+import { sampleModel } from './model'
+
+describe('buildDesiredAcks', () => {
+  it('acknowledges a valid writable property with 200 and the desired version', () => {
+    expect(buildDesiredAcks({ fanSpeed: 3, $version: 7 }, sampleModel)).toEqual({
+      fanSpeed: { value: 3, ac: 200, av: 7, ad: 'completed' },
+    })
+  })
+
+  it('acknowledges every key of a patch, refusing what the model does not allow with 400', () => {
+    const acks = buildDesiredAcks(
+      { fanSpeed: 'fast', battery: 50, colour: 'red', $version: 4, $metadata: {} },
+      sampleModel,
+    )
+    expect(Object.keys(acks).sort()).toEqual(['battery', 'colour', 'fanSpeed'])
+    expect(acks.fanSpeed).toMatchObject({ value: 'fast', ac: 400, av: 4 })
+    expect(acks.fanSpeed!.ad).toMatch(/integer/)
+    expect(acks.battery).toMatchObject({ ac: 400, ad: 'battery is read-only' })
+    expect(acks.colour).toMatchObject({ ac: 400 })
+    expect(acks.colour!.ad).toMatch(/no property "colour"/)
+  })
+
+  it('refuses odd values without throwing', () => {
+    const acks = buildDesiredAcks(
+      { fanSpeed: 2.5, $version: 'x' } as Record<string, unknown>,
+      sampleModel,
+    )
+    expect(acks.fanSpeed).toMatchObject({ ac: 400, av: 0 })
+    expect(
+      buildDesiredAcks({ fanSpeed: { nested: [1] }, $version: 1 }, sampleModel).fanSpeed!.ac,
+    ).toBe(400)
+    expect(buildDesiredAcks({ fanSpeed: null, $version: 2 }, sampleModel).fanSpeed).toMatchObject({
+      value: null,
+      ac: 200,
+      ad: 'cleared',
+    })
+  })
+})

@@ -1,0 +1,8 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseModel } from '../../../shared/model'
+
+/** The sample model the engine ships with (failover.json at the repo root). */
+export const sampleModel = parseModel(
+  JSON.parse(readFileSync(join(import.meta.dirname, '../../../failover.json'), 'utf8')),
+)

@@ -1,0 +1,69 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Outbox } from '../../../electron/device/outbox'
+
+let dir: string
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'outbox-'))
+})
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+const tel = (n: number) => ({ kind: 'telemetry' as const, at: n, body: { temp: n } })
+
+describe('Outbox', () => {
+  it('numbers telemetry 1, 2, 3… and keeps items in order until settled', () => {
+    const box = new Outbox(dir, 100)
+    const a = box.add(tel(1)).item
+    const r = box.add({ kind: 'reported', at: 2, patch: { battery: 99 } }).item
+    const b = box.add(tel(3)).item
+    expect(a.kind === 'telemetry' && a.seq).toBe(1)
+    expect(b.kind === 'telemetry' && b.seq).toBe(2)
+    expect(box.pending().map((i) => i.id)).toEqual([a.id, r.id, b.id])
+    box.settle(r.id, 'acked')
+    expect(box.pending().map((i) => i.id)).toEqual([a.id, b.id])
+    box.close()
+  })
+
+  it('survives a crash: unsettled items come back in order, sequence numbers continue', () => {
+    const box = new Outbox(dir, 100)
+    for (let i = 1; i <= 5; i++) box.add(tel(i))
+    box.settle(box.pending()[0]!.id, 'acked')
+    // No close(): the process dies here, and its last write was torn half-way.
+    appendFileSync(join(dir, 'outbox.jsonl'), '{"op":"add","id":99,"kind":"tele')
+    const again = new Outbox(dir, 100)
+    expect(again.pending().map((i) => (i.kind === 'telemetry' ? i.seq : -1))).toEqual([2, 3, 4, 5])
+    const next = again.add(tel(6)).item
+    expect(next.kind === 'telemetry' && next.seq).toBe(6)
+    again.close()
+    // The torn line is gone, so the item added after restart was not glued onto it.
+    expect(
+      new Outbox(dir, 100).pending().map((i) => (i.kind === 'telemetry' ? i.seq : -1)),
+    ).toEqual([2, 3, 4, 5, 6])
+  })
+
+  it('compacts acknowledged entries away without losing the sequence high-water mark', () => {
+    const box = new Outbox(dir, 10_000)
+    for (let i = 1; i <= 600; i++) box.settle(box.add(tel(i)).item.id, 'acked')
+    box.add(tel(601))
+    const lines = readFileSync(join(dir, 'outbox.jsonl'), 'utf8').trim().split('\n')
+    expect(lines.length).toBeLessThan(700)
+    box.close()
+    const again = new Outbox(dir, 10_000)
+    expect(again.pending()).toHaveLength(1)
+    const next = again.add(tel(602)).item
+    expect(next.kind === 'telemetry' && next.seq).toBe(602)
+    again.close()
+  })
+
+  it('is bounded: past the limit the oldest items are dropped and reported', () => {
+    const box = new Outbox(dir, 3)
+    for (let i = 1; i <= 3; i++) box.add(tel(i))
+    const { dropped } = box.add(tel(4))
+    expect(dropped.map((d) => (d.kind === 'telemetry' ? d.seq : -1))).toEqual([1])
+    expect(box.pending().map((i) => (i.kind === 'telemetry' ? i.seq : -1))).toEqual([2, 3, 4])
+    box.close()
+    expect(new Outbox(dir, 3).size).toBe(3)
+  })
+})
