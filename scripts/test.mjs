@@ -14,15 +14,19 @@ const steps = [
   ['lint', ['eslint', '.', '--max-warnings=0']],
   ['unit + integration', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-output/vitest.json']],
   ['build', ['electron-vite', 'build']],
-  ['e2e', ['playwright', 'test']],
+  ['e2e', ['playwright', 'test', '--reporter=list,json']],
 ]
 
 const counts = { passed: 0, failed: 0, skipped: 0 }
 let failedStep = null
+// Electron needs a display even for tests; on a headless Linux box give it a virtual one.
+const needsXvfb = process.platform === 'linux' && !process.env.DISPLAY && spawnSync('which', ['xvfb-run']).status === 0
+
 for (const [name, args] of steps) {
-  console.log(`\n▶ ${name}: npx ${args.join(' ')}`)
+  const [cmd, argv] = name === 'e2e' && needsXvfb ? ['xvfb-run', ['-a', npx, ...args]] : [npx, args]
+  console.log(`\n▶ ${name}: ${cmd === npx ? 'npx' : 'xvfb-run -a npx'} ${args.join(' ')}`)
   const env = { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: 'test-output/playwright.json' }
-  const r = spawnSync(npx, args, { stdio: 'inherit', env })
+  const r = spawnSync(cmd, argv, { stdio: 'inherit', env })
   if (r.status !== 0) {
     failedStep = name
     break

@@ -40,6 +40,11 @@ export interface DeviceSessionOptions {
   backoff?: { initialMs?: number; maxMs?: number }
   /** Display names for hub hosts, e.g. the lab's { '127.0.0.1:8884': 'A' }. */
   hubLabels?: Record<string, string>
+  /**
+   * Try the last assigned hub before DPS after a loss (default true). Off, every reconnect
+   * goes through DPS as the reference samples do: the benchmark compares the two.
+   */
+  useCachedHub?: boolean
   /** Outbox bound in entries; past it the oldest are dropped and counted. */
   outboxLimit?: number
 }

@@ -246,7 +246,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     let dpsReason: string | null = null
     try {
       while (!signal.aborted && !this.stopping) {
-        const cached = this.cachedHub
+        const cached = this.o.useCachedHub === false ? null : this.cachedHub
         if (cached) {
           cacheAttempt++
           this.setState(
