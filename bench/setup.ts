@@ -1,12 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DeviceSession, type DeviceSessionOptions } from '../electron/device/index'
-import { startLab } from '../lab/index'
+import { sessionOptions } from '../tests/integration/fixtures/engine'
+import { privateLabOptions, startLab } from '../lab/index'
 import type { LabHandle } from '../lab/types'
-import { parseModel } from '../shared/model'
-
-export const model = parseModel(JSON.parse(readFileSync(new URL('../failover.json', import.meta.url), 'utf8')))
 
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
@@ -46,28 +44,20 @@ export interface Bench {
 /** A private lab on ephemeral ports and a factory for sessions against it. */
 export async function benchLab(dpsRetryAfterSec: number): Promise<Bench> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-'))
-  const lab = await startLab({ dataDir: join(dir, 'lab'), dpsPort: 0, hubAPort: 0, hubBPort: 0, controlPort: 0, webSockets: false, writeDiscovery: false, dpsRetryAfterSec })
+  const lab = await startLab({ ...privateLabOptions(join(dir, 'lab')), dpsRetryAfterSec })
   const sessions: DeviceSession[] = []
   return {
     lab,
     dir,
     session(deviceId, overrides = {}) {
-      const s = new DeviceSession({
-        idScope: lab.idScope,
-        groupKey: lab.groupPrimaryKey,
-        deviceId,
-        modelId: model.id,
-        provisioningHost: lab.dpsHost,
-        transport: 'mqtt',
-        ca: lab.ca,
-        dataDir: join(dir, 'devices', deviceId),
-        model,
-        periods: { telemetryMs: 100, reportedMs: 1000 },
-        keepAliveSec: 2,
-        connectTimeoutMs: 2000,
-        backoff: { initialMs: 100, maxMs: 1000 },
-        ...overrides,
-      })
+      const s = new DeviceSession(
+        sessionOptions(lab, deviceId, join(dir, 'devices', deviceId), {
+          periods: { telemetryMs: 100, reportedMs: 1000 },
+          connectTimeoutMs: 2000,
+          backoff: { initialMs: 100, maxMs: 1000 },
+          ...overrides,
+        }),
+      )
       sessions.push(s)
       return s
     },

@@ -1,13 +1,5 @@
+import type { TelemetryView } from '../tests/integration/fixtures/engine'
 import { type Bench, control, until } from './setup'
-
-interface TelemetryStats {
-  count: number
-  unique: number
-  duplicates: number
-  firstSeq: number | null
-  lastSeq: number | null
-  missing: number[]
-}
 
 /**
  * A chaos soak: telemetry every `periodMs` while the lab fails the device over and back, kills
@@ -50,7 +42,7 @@ export async function benchSoak(bench: Bench, durationMs: number, periodMs: numb
   }
   await session.disconnect()
   const counters = session.snapshot().counters
-  const t = (await control<{ stats: TelemetryStats }>(lab, 'GET', `/devices/${deviceId}/telemetry`)).stats
+  const t = (await control<TelemetryView>(lab, 'GET', `/devices/${deviceId}/telemetry`)).stats
   return {
     durationMs,
     periodMs,

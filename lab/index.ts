@@ -11,6 +11,11 @@ import type { HubName, LabHandle, LabOptions } from './types'
 import { serveWebSockets, wsAddresses } from './websockets'
 
 export type { LabHandle, LabOptions, HubName } from './types'
+
+/** A lab that shares nothing with others on this machine: free ports, its own folder, no discovery file. */
+export function privateLabOptions(dataDir: string): LabOptions {
+  return { dataDir, dpsPort: 0, hubAPort: 0, hubBPort: 0, controlPort: 0, webSockets: false, writeDiscovery: false }
+}
 export { deriveDeviceKey } from './sas'
 
 interface Enrollment {

@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron'
 import { AppCore, loadModel } from '../core/index'
 import { realDeps } from '../core/engine'
+import { privateLabOptions } from '../../lab/index'
 import type { LabOptions } from '../../lab/types'
 import { registerIpcHandlers, trustedSenderCheck } from './ipc'
 import { hardenSession, lockDownContents } from './security'
@@ -20,15 +21,7 @@ if (process.env['IOTC_HA_DATA_DIR'])
   app.setPath('userData', path.resolve(process.env['IOTC_HA_DATA_DIR']))
 const labOverrides = (): LabOptions | undefined =>
   process.env['IOTC_HA_LAB_PORTS'] === 'ephemeral'
-    ? {
-        dataDir: path.join(app.getPath('userData'), 'lab'),
-        dpsPort: 0,
-        hubAPort: 0,
-        hubBPort: 0,
-        controlPort: 0,
-        webSockets: false,
-        writeDiscovery: false,
-      }
+    ? privateLabOptions(path.join(app.getPath('userData'), 'lab'))
     : undefined
 
 let mainWindow: BrowserWindow | null = null

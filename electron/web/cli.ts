@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { AppCore, loadModel } from '../core/index'
 import { realDeps } from '../core/engine'
+import { privateLabOptions } from '../../lab/index'
 import type { LabOptions } from '../../lab/types'
 import { startWebShell } from './server'
 
@@ -48,15 +49,7 @@ async function main(): Promise<void> {
 
   const lab: LabOptions | undefined =
     labPorts === 'ephemeral'
-      ? {
-          dataDir: path.join(dataDir, 'lab'),
-          dpsPort: 0,
-          hubAPort: 0,
-          hubBPort: 0,
-          controlPort: 0,
-          webSockets: false,
-          writeDiscovery: false,
-        }
+      ? privateLabOptions(path.join(dataDir, 'lab'))
       : undefined
   const core = new AppCore({
     dataDir,

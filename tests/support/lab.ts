@@ -1,23 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startLab } from '../../lab/index'
+import { privateLabOptions, startLab } from '../../lab/index'
 import type { LabHandle, LabOptions } from '../../lab/types'
 
 /** A lab on ephemeral ports in a temp folder; stop() also removes the folder. */
 export async function testLab(options: LabOptions = {}): Promise<LabHandle & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lab-test-'))
-  const lab = await startLab({
-    dataDir,
-    dpsPort: 0,
-    hubAPort: 0,
-    hubBPort: 0,
-    controlPort: 0,
-    webSockets: false,
-    writeDiscovery: false,
-    dpsRetryAfterSec: 0,
-    ...options,
-  })
+  const lab = await startLab({ ...privateLabOptions(dataDir), dpsRetryAfterSec: 0, ...options })
   const stop = lab.stop
   return Object.assign(lab, {
     dataDir,
