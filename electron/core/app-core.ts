@@ -180,12 +180,16 @@ export class AppCore {
     throw new AppFailure('unavailable', this.startupProblem ?? 'The device is not ready yet.')
   }
 
-  private async activate(settings: SettingsFile): Promise<void> {
+  private async activate(
+    settings: SettingsFile,
+    carried: Pick<DeviceSessionOptions, 'behaviours' | 'periods'> = {},
+  ): Promise<void> {
     this.startupProblem = null
     let sessionOptions: DeviceSessionOptions
     const base = {
       model: this.options.model,
       ...this.options.sessionOverrides,
+      ...carried,
     }
     if (settings.mode === 'central' && settings.central) {
       await this.stopLab()
@@ -198,7 +202,7 @@ export class AppCore {
         modelId: c.modelId,
         provisioningHost: c.provisioningHost,
         transport: c.transport,
-        dataDir: this.deviceDir('central', c.deviceId),
+        dataDir: this.deviceDir('central', c.idScope, c.deviceId),
       }
     } else {
       let lab: LabHandle
@@ -224,7 +228,11 @@ export class AppCore {
           [lab.hubs.b.host]: 'B',
           ...this.options.sessionOverrides?.hubLabels,
         },
-        dataDir: this.deviceDir('lab', deviceId),
+        dataDir: this.deviceDir(
+          'lab',
+          `${lab.idScope}_${lab.hubs.a.host}_${lab.hubs.b.host}`,
+          deviceId,
+        ),
       }
     }
     try {
@@ -238,8 +246,23 @@ export class AppCore {
     }
   }
 
-  private deviceDir(mode: 'lab' | 'central', deviceId: string): string {
-    return path.join(this.options.dataDir, 'devices', mode, encodeURIComponent(deviceId))
+  /**
+   * The device's own folder (outbox, sequence counter, home hub). A device is one device id in
+   * one application, so the folder is keyed by the application too: the IoT Central ID scope, or
+   * for the embedded lab its scope and hub addresses. Otherwise a device id reused in another
+   * application (or a lab that came up on other ports) would inherit a home hub that is not one
+   * of its hubs (every hub then shows as "failed over", every failback counts as a failover)
+   * and would send the other application's queued telemetry.
+   */
+  private deviceDir(mode: 'lab' | 'central', application: string, deviceId: string): string {
+    const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-')
+    return path.join(
+      this.options.dataDir,
+      'devices',
+      mode,
+      safe(application),
+      encodeURIComponent(deviceId).replace(/\*/g, '%2A'),
+    )
   }
 
   private async ensureLab(): Promise<LabHandle> {
@@ -284,8 +307,14 @@ export class AppCore {
   }
 
   private async rebuild(next: SettingsFile): Promise<PublicSettings> {
+    // The switches and periods the user set stay as they were: saving settings changes where
+    // the device connects, not what it does.
+    const before = this.session?.snapshot()
     await this.closeSession()
-    await this.activate(next)
+    await this.activate(
+      next,
+      before ? { behaviours: { ...before.behaviours }, periods: { ...before.periods } } : {},
+    )
     const pub = this.publicSettings()
     this.emit('settings:changed', pub)
     if (this.session) this.emit('session:changed', this.session.snapshot())

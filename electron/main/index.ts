@@ -15,6 +15,11 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const devServerUrl = process.env['ELECTRON_RENDERER_URL']
 const rendererUrl = devServerUrl ?? pathToFileURL(path.join(here, '../renderer/index.html')).href
 const preloadPath = path.join(here, '../preload/index.cjs')
+// The device model sits two levels above this bundle (out/main/index.js): the repo root in
+// development, the root of app.asar when packaged (electron-builder.yml ships it there). Not
+// app.getAppPath(): that is out/main when Electron is started with the bundle's path, as
+// `electron out/main/index.js` and Playwright's _electron.launch do.
+const modelPath = path.join(here, '../../failover.json')
 
 // Tests and power users: a separate data folder, and the embedded lab on free ports.
 if (process.env['IOTC_HA_DATA_DIR'])
@@ -63,7 +68,7 @@ async function start(): Promise<void> {
   hardenSession(session.defaultSession, devServerUrl)
   app.on('web-contents-created', (_event, contents) => lockDownContents(contents, isOwnUrl))
 
-  const model = await loadModel(path.join(app.getAppPath(), 'failover.json'))
+  const model = await loadModel(modelPath)
   core = new AppCore({
     dataDir: app.getPath('userData'),
     shell: 'electron',

@@ -1,11 +1,18 @@
 import type { Session, WebContents } from 'electron'
 
-/** The renderer's Content-Security-Policy (also in renderer/index.html as a meta tag). */
+/**
+ * The renderer's Content-Security-Policy. A page loaded from file:// gets no response headers, so
+ * for the built app the copy in renderer/index.html's meta tag is the one Chromium enforces: keep
+ * the two the same (a test checks), minus frame-ancestors, which a meta tag cannot carry. The
+ * Electron renderer talks to main over IPC only, so connect-src needs nothing but 'self' (the
+ * web shell's page reaches its own WebSocket under 'self' too, and its server sends a header
+ * naming that one socket). `img-src data:` is for the empty favicon.
+ */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data: blob:",
+  "img-src 'self' data:",
   "connect-src 'self'",
   "font-src 'self'",
   "object-src 'none'",

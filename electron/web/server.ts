@@ -251,7 +251,7 @@ function cspFor(origin: string): string {
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data: blob:",
+    "img-src 'self' data:",
     `connect-src 'self' ${ws}`,
     "object-src 'none'",
     "base-uri 'none'",

@@ -92,8 +92,13 @@ function learnLabels(snapshot: SessionSnapshot) {
   const hub = snapshot.hub
   if (!hub || hub.label === hub.host) return
   const known = useApp.getState().hubLabels
-  if (known[hub.host] !== hub.label)
-    useApp.setState({ hubLabels: { ...known, [hub.host]: hub.label } })
+  const next = { ...known, [hub.host]: hub.label }
+  // The lab names its two hubs A and B: on one of them and away from home, home is the other.
+  // Without this a window opened while failed over showed the home hub's timeline rows by address.
+  const home = snapshot.homeHub
+  if (home && home !== hub.host && (hub.label === 'A' || hub.label === 'B') && !known[home])
+    next[home] = hub.label === 'A' ? 'B' : 'A'
+  if (Object.keys(next).some((h) => next[h] !== known[h])) useApp.setState({ hubLabels: next })
 }
 
 function setSnapshot(snapshot: SessionSnapshot) {

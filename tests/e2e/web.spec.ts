@@ -89,7 +89,41 @@ test('connects, toggles telemetry, fails over and back, shows commands and desir
     await expect(banner).toBeHidden()
   })
 
+  await test.step('controls have names, work from the keyboard, and refuse bad periods in words', async () => {
+    const period = page.getByRole('spinbutton', { name: 'Telemetry period in seconds' })
+    await expect(period).toHaveValue('0.5')
+    await period.fill('0.01')
+    await period.press('Enter')
+    await expect(page.getByTestId('period-telemetry-error')).toHaveText(/0\.1 to 3600 seconds/)
+    await expect(period).toHaveAttribute('aria-invalid', 'true')
+    await shot(page, 'web-12-period-invalid')
+    await period.blur() // leaving the field puts the period in force back
+    await expect(period).toHaveValue('0.5')
+    await expect(page.getByTestId('period-telemetry-error')).toBeHidden()
+
+    const c2d = page.getByRole('switch', { name: /C2D commands/ })
+    await c2d.focus()
+    await page.keyboard.press('Space')
+    await expect(c2d).not.toBeChecked()
+    await page.keyboard.press('Space')
+    await expect(c2d).toBeChecked()
+
+    const opener = page.getByRole('button', { name: 'Settings' })
+    await opener.focus()
+    await page.keyboard.press('Enter')
+    const dialog = page.getByRole('dialog', { name: 'Device settings' })
+    await expect(dialog).toBeVisible()
+    await expect(page.getByTestId('settings-idScope')).toBeFocused()
+    for (let i = 0; i < 12; i++) await page.keyboard.press('Tab')
+    expect(await dialog.evaluate((d) => d.contains(d.ownerDocument.activeElement))).toBe(true)
+    await page.keyboard.press('Escape')
+    await expect(dialog).toBeHidden()
+    await expect(opener).toBeFocused()
+  })
+
   await test.step('central settings are saved, shown masked, and the lab is one click away', async () => {
+    // A switch the user turned off stays off across settings changes.
+    await page.getByTestId('behaviour-c2dCommands').uncheck()
     // "IoT Central" settings with the lab's scope, key and DPS address. Central mode stops the
     // embedded lab, so that DPS is gone: the device says so in plain words and keeps retrying.
     const enrollment = JSON.parse(
@@ -127,6 +161,12 @@ test('connects, toggles telemetry, fails over and back, shows commands and desir
       timeout: 60_000,
     })
     await expect(page.getByTestId('lab-hint')).toBeVisible()
+    // The lab came back on other ports: the device is home there, not "failed over" from a hub
+    // of the lab before.
+    await expect(page.getByTestId('header-hub')).toHaveAttribute('data-home', 'true')
+    await expect(page.getByTestId('header-hub-badge')).toHaveText('HOME')
+    await expect(page.getByTestId('behaviour-c2dCommands')).not.toBeChecked()
+    await page.getByTestId('behaviour-c2dCommands').check()
   })
 
   expect(consoleErrors, 'no errors in the page console (CSP, React, socket)').toEqual([])

@@ -38,7 +38,10 @@ export function createWebApi(
   let retryMs = 500
   let closed = false
   const pending = new Map<number, Pending>()
-  const outbox: string[] = []
+  /** Requests made while the socket is not open, sent when it opens. Every one is also pending:
+   * when it is answered as failed (socket closed, timeout) it leaves the outbox too, so an action
+   * the user was told had failed is never carried out later behind their back. */
+  const outbox = new Map<number, string>()
   const eventListeners = new Map<string, Set<(payload: unknown) => void>>()
   const statusListeners = new Set<(s: TransportStatus) => void>()
 
@@ -56,7 +59,8 @@ export function createWebApi(
     socket.onopen = () => {
       retryMs = 500
       setStatus('open')
-      for (const m of outbox.splice(0)) socket.send(m)
+      for (const m of outbox.values()) socket.send(m)
+      outbox.clear()
     }
     socket.onmessage = (ev: MessageEvent) => {
       let msg: { id?: unknown; result?: Result<unknown>; event?: unknown; payload?: unknown }
@@ -80,6 +84,7 @@ export function createWebApi(
     socket.onclose = () => {
       if (ws !== socket) return
       ws = null
+      outbox.clear()
       for (const [id, p] of pending) {
         pending.delete(id)
         p.resolve({
@@ -99,6 +104,7 @@ export function createWebApi(
     return new Promise((resolve) => {
       const id = nextId++
       const timer = setTimeout(() => {
+        outbox.delete(id)
         if (pending.delete(id))
           resolve({
             ok: false,
@@ -116,7 +122,7 @@ export function createWebApi(
         request === undefined ? { id, channel } : { id, channel, request },
       )
       if (ws && ws.readyState === WebSocketImpl.OPEN) ws.send(text)
-      else outbox.push(text)
+      else outbox.set(id, text)
     })
   }
 
@@ -151,7 +157,9 @@ export function createWebApi(
 }
 
 /** The socket URL for the page this script was served with (token from the page's own URL). */
-export function socketUrlFromLocation(loc: Location): string | null {
+export function socketUrlFromLocation(
+  loc: Pick<URL, 'protocol' | 'host' | 'search'>,
+): string | null {
   const token = new URLSearchParams(loc.search).get('token')
   if (!token) return null
   const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:'

@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useId, useState } from 'react'
 import { behaviourNames, type BehaviourName } from '../../../shared/domain'
 import { actions, useApp } from '../store'
 
@@ -40,6 +40,7 @@ export function Behaviours() {
             <PeriodInput
               key={`t${periods.telemetryMs}`}
               testId="period-telemetry"
+              label="Telemetry period in seconds"
               ms={periods.telemetryMs}
               onCommit={(ms) => void actions.setPeriods({ telemetryMs: ms })}
             />
@@ -48,6 +49,7 @@ export function Behaviours() {
             <PeriodInput
               key={`r${periods.reportedMs}`}
               testId="period-reported"
+              label="Reported properties period in seconds"
               ms={periods.reportedMs}
               onCommit={(ms) => void actions.setPeriods({ reportedMs: ms })}
             />
@@ -58,42 +60,63 @@ export function Behaviours() {
   )
 }
 
-/** Seconds in the field, milliseconds on the wire; applied on Enter or when leaving the field. */
+/**
+ * Seconds in the field, milliseconds on the wire; applied on Enter or when leaving the field.
+ * An out-of-range value says so under the field (Enter leaves it there to correct); leaving the
+ * field puts the period in force back.
+ */
 function PeriodInput({
   ms,
   onCommit,
   testId,
+  label,
 }: {
   ms: number
   onCommit: (ms: number) => void
   testId: string
+  label: string
 }) {
   const [text, setText] = useState(String(ms / 1000))
+  const messageId = useId()
   const seconds = Number(text)
   const valid = text.trim() !== '' && Number.isFinite(seconds) && seconds >= 0.1 && seconds <= 3600
-  const commit = () => {
-    if (!valid) return setText(String(ms / 1000))
+  const commit = (restoreIfInvalid: boolean) => {
+    if (!valid) {
+      if (restoreIfInvalid) setText(String(ms / 1000))
+      return
+    }
     const next = Math.round(seconds * 1000)
     if (next !== ms) onCommit(next)
   }
   return (
-    <label className={valid ? 'period' : 'period invalid'}>
-      every
-      <input
-        type="number"
-        min={0.1}
-        max={3600}
-        step="any"
-        inputMode="decimal"
-        data-testid={testId}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={commit}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') commit()
-        }}
-      />
-      s
-    </label>
+    <div className={valid ? 'period' : 'period invalid'}>
+      <label>
+        every{' '}
+        <input
+          type="number"
+          min={0.1}
+          max={3600}
+          step="any"
+          inputMode="decimal"
+          aria-label={label}
+          aria-invalid={!valid}
+          aria-describedby={valid ? undefined : messageId}
+          data-testid={testId}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onBlur={() => commit(true)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') commit(false)
+            if (e.key === 'Escape') setText(String(ms / 1000))
+          }}
+        />{' '}
+        s
+      </label>
+      {!valid && (
+        <span id={messageId} className="period-msg" data-testid={`${testId}-error`}>
+          0.1 to 3600 seconds (now {ms / 1000} s)
+        </span>
+      )}
+    </div>
   )
 }

@@ -28,13 +28,21 @@ function SettingsForm() {
   const [errors, setErrors] = useState<Errors>({})
   const first = useRef<HTMLInputElement>(null)
 
+  const dialog = useRef<HTMLFormElement>(null)
+
   useEffect(() => {
+    // Focus moves into the dialog and, when it closes, back to what opened it.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null
     first.current?.focus()
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') actions.openSettings(false)
+      if (e.key === 'Tab') keepFocusInside(dialog.current, e)
     }
     window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
+    return () => {
+      window.removeEventListener('keydown', onKey)
+      opener?.focus()
+    }
   }, [])
 
   const set = <K extends Field>(k: K, v: SettingsInput[K]) => {
@@ -82,13 +90,16 @@ function SettingsForm() {
       onMouseDown={(e) => e.target === e.currentTarget && actions.openSettings(false)}
     >
       <form
+        ref={dialog}
         className="dialog"
         onSubmit={(e) => void submit(e)}
         data-testid="settings-form"
-        aria-label="Settings"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="settings-title"
         noValidate
       >
-        <h2>Device settings</h2>
+        <h2 id="settings-title">Device settings</h2>
         <p className="muted small">
           From your IoT Central application: Permissions → Device connection groups. Saving
           reconnects the device.
@@ -204,4 +215,23 @@ function SettingsForm() {
       </form>
     </div>
   )
+}
+
+/** Tab and Shift+Tab cycle through the dialog's controls instead of leaving it (it is modal). */
+function keepFocusInside(container: HTMLElement | null, e: KeyboardEvent): void {
+  if (!container) return
+  const focusable = [
+    ...container.querySelectorAll<HTMLElement>('input, select, button, textarea, [tabindex]'),
+  ].filter((el) => !el.hasAttribute('disabled') && el.tabIndex >= 0)
+  if (focusable.length === 0) return
+  const firstEl = focusable[0]!
+  const lastEl = focusable[focusable.length - 1]!
+  const active = document.activeElement
+  if (e.shiftKey && (active === firstEl || !container.contains(active))) {
+    e.preventDefault()
+    lastEl.focus()
+  } else if (!e.shiftKey && (active === lastEl || !container.contains(active))) {
+    e.preventDefault()
+    firstEl.focus()
+  }
 }

@@ -47,6 +47,7 @@ export function Timeline() {
           type="search"
           className="filter"
           placeholder="Filter (state, hub, reason, failover…)"
+          aria-label="Filter the timeline"
           data-testid="timeline-filter"
           value={filter}
           onChange={(e) => setFilter(e.target.value)}
@@ -71,7 +72,13 @@ export function Timeline() {
         count={rows.length}
         rowHeight={ROW_HEIGHT}
         testId="timeline-list"
-        empty={<div className="empty">No transitions yet.</div>}
+        empty={
+          <div className="empty" data-testid="timeline-empty">
+            {timeline.length === 0
+              ? 'No transitions yet.'
+              : `Nothing matches “${deferred.trim()}”.`}
+          </div>
+        }
         renderRow={(i) => {
           // Newest first.
           const e = rows[rows.length - 1 - i]!

@@ -54,7 +54,9 @@ describe('AppCore', () => {
       ca: 'FAKE CA',
       transport: 'mqtt',
     })
-    expect(s.options.dataDir).toBe(path.join(dataDir, 'devices', 'lab', 'failover_js'))
+    expect(s.options.dataDir).toBe(
+      path.join(dataDir, 'devices', 'lab', '0neLAB0001_hub-a-1_hub-b-2', 'failover_js'),
+    )
     expect(s.calls).toEqual(['connect'])
     await core.stop()
     expect(s.closed).toBe(true)
@@ -120,6 +122,53 @@ describe('AppCore', () => {
     value(await core.invoke('settings:save', { ...central, keyKind: 'device', key: '' }))
     expect(deps.sessions[1]!.options).toMatchObject({ deviceKey: central.key })
     expect(deps.sessions[1]!.options.groupKey).toBeUndefined()
+    await core.stop()
+  })
+
+  it('keeps a device folder per application: another scope or another lab starts clean', async () => {
+    // The folder holds the home hub and the outbox. Shared between IoT Central applications, or
+    // with a lab that came up on other ports, the device would call a hub it has never had its
+    // "home", show FAILED OVER at home, count failbacks as failovers, and send one
+    // application's queued telemetry to another.
+    const deps = fakeDeps()
+    const start = deps.startLab.bind(deps)
+    let run = 0
+    deps.startLab = async (opts) => {
+      const lab = await start(opts)
+      run++
+      return {
+        ...lab,
+        hubs: {
+          a: { host: `127.0.0.1:${run}1`, port: 1 },
+          b: { host: `127.0.0.1:${run}2`, port: 2 },
+        },
+      }
+    }
+    const { core } = await makeCore(deps)
+    await core.start()
+    value(await core.invoke('settings:save', central))
+    value(await core.invoke('settings:save', { ...central, idScope: '0ne00OTHER1', key: '' }))
+    value(await core.invoke('settings:save', central))
+    value(await core.invoke('settings:useLab', undefined))
+    const dirs = deps.sessions.map((s) => s.options.dataDir)
+    expect(dirs[1]).not.toBe(dirs[2]) // same device id, another application
+    expect(dirs[3]).toBe(dirs[1]) // the same application again: its outbox and home hub
+    expect(dirs[4]).not.toBe(dirs[0]) // the lab restarted on other ports
+    expect(new Set(dirs.map((d) => path.dirname(d))).size).toBe(4)
+    await core.stop()
+  })
+
+  it('a settings change keeps the switches and periods the user set', async () => {
+    const { core, deps } = await makeCore()
+    await core.start()
+    value(await core.invoke('session:setBehaviour', { name: 'telemetry', enabled: false }))
+    value(await core.invoke('session:setPeriods', { telemetryMs: 500 }))
+    value(await core.invoke('settings:save', central))
+    expect(deps.sessions[1]!.options.behaviours).toMatchObject({
+      telemetry: false,
+      c2dCommands: true,
+    })
+    expect(deps.sessions[1]!.options.periods).toEqual({ telemetryMs: 500, reportedMs: 15000 })
     await core.stop()
   })
 

@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { invokeChannels, type Result } from '../../../shared/contract'
 import type { SessionSnapshot } from '../../../shared/domain'
+import { CONTENT_SECURITY_POLICY } from '../../../electron/main/security'
 
 // electron/main/index.ts as Electron would run it, with the electron module stood in (its binary
 // is not installed everywhere) and the REAL core, engine and lab behind it on free ports. Checks
@@ -19,12 +20,15 @@ const fx = vi.hoisted(() => ({
 
 vi.mock('electron', async () => {
   const { EventEmitter: EE } = await import('node:events')
-  const repoRoot = (await import('node:path')).resolve(import.meta.dirname, '../../..')
+  const path = await import('node:path')
+  const repoRoot = path.resolve(import.meta.dirname, '../../..')
   const app = Object.assign(new EE(), {
     requestSingleInstanceLock: vi.fn(() => true),
     enableSandbox: vi.fn(),
     whenReady: () => Promise.resolve(),
-    getAppPath: () => repoRoot,
+    // What Electron reports when started as `electron out/main/index.js` (Playwright's
+    // _electron.launch does this): the bundle's folder, not the repo root.
+    getAppPath: () => path.join(repoRoot, 'out', 'main'),
     getPath: vi.fn(() => fx.dataDir),
     setPath: vi.fn(),
     getVersion: () => '0.1.0-test',
@@ -160,6 +164,26 @@ describe('Electron main process (electron stood in, real engine and lab)', () =>
       handler({}, p, cb)
       expect(cb).toHaveBeenCalledWith(false)
     }
+  })
+
+  it("the built page's own CSP (all a file:// page gets) is the main process's policy", () => {
+    // Chromium sends no response headers for file://, so the meta tag is what the packaged
+    // renderer runs under: it must not allow more than the policy main declares (it once let
+    // the page open WebSockets to any local port).
+    const html = readFileSync(
+      path.resolve(import.meta.dirname, '../../../renderer/index.html'),
+      'utf8',
+    )
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1]
+    const directives = (policy: string) =>
+      policy
+        .split(';')
+        .map((d) => d.trim().replace(/\s+/g, ' '))
+        .filter((d) => d && !d.startsWith('frame-ancestors')) // not allowed in a meta tag
+        .sort()
+    expect(meta).toBeDefined()
+    expect(directives(meta!)).toEqual(directives(CONTENT_SECURITY_POLICY))
+    expect(CONTENT_SECURITY_POLICY).toMatch(/connect-src 'self'(;|$)/)
   })
 
   it('blocks navigation away and new windows', () => {
