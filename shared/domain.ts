@@ -115,6 +115,8 @@ export interface SessionSnapshot {
   reported: Record<string, unknown>
   desired: Record<string, unknown>
   lastError: AppError | null
+  /** Display names of the hub hosts this device may meet (the lab's A and B), by host. */
+  hubLabels: Record<string, string>
 }
 
 export const defaultBehaviours: Behaviours = {

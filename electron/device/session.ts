@@ -211,6 +211,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       reported: { ...this.activity.reportedValues },
       desired: { ...this.inboundTraffic.desired },
       lastError: this.lastError,
+      hubLabels: { ...this.o.hubLabels },
     }
   }
 

@@ -34,7 +34,7 @@ export interface AppState {
   telemetry: TelemetrySample[]
   inbound: InboundEntry[]
   reported: ReportedEntry[]
-  /** host → display label, learned from snapshots (the timeline only carries hosts). */
+  /** host → display label, from the snapshot (the timeline only carries hosts). */
   hubLabels: Record<string, string>
   notices: Notice[]
   transport: 'connecting' | 'open' | 'closed'
@@ -89,16 +89,13 @@ async function run<T>(key: string, fn: () => Promise<Result<T>>): Promise<Result
 }
 
 function learnLabels(snapshot: SessionSnapshot) {
-  const hub = snapshot.hub
-  if (!hub || hub.label === hub.host) return
   const known = useApp.getState().hubLabels
-  const next = { ...known, [hub.host]: hub.label }
-  // The lab names its two hubs A and B: on one of them and away from home, home is the other.
-  // Without this a window opened while failed over showed the home hub's timeline rows by address.
-  const home = snapshot.homeHub
-  if (home && home !== hub.host && (hub.label === 'A' || hub.label === 'B') && !known[home])
-    next[home] = hub.label === 'A' ? 'B' : 'A'
-  if (Object.keys(next).some((h) => next[h] !== known[h])) useApp.setState({ hubLabels: next })
+  const next = snapshot.hubLabels
+  const same =
+    Object.keys(next).length === Object.keys(known).length &&
+    Object.keys(next).every((h) => next[h] === known[h])
+  // Kept apart from the snapshot so the timeline filter only reruns when the labels change.
+  if (!same) useApp.setState({ hubLabels: next })
 }
 
 function setSnapshot(snapshot: SessionSnapshot) {

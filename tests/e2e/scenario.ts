@@ -88,6 +88,12 @@ export async function deviceScenario(
       .toBeGreaterThan(before)
     await page.getByTestId('timeline-filter').fill('')
     await shot(page, `${prefix}03-failed-over`)
+    // A window opened while failed over still names both hubs by their lab letters.
+    await page.reload()
+    await expect(hub).toHaveAttribute('data-hub', otherLabel, { timeout: 15_000 })
+    const hubCells = await page.getByTestId('timeline-hub').allTextContents()
+    expect(hubCells.filter((c) => c !== '')).toContain(homeLabel)
+    expect(hubCells.every((c) => ['', 'A', 'B'].includes(c))).toBe(true)
   })
 
   await test.step('lizard failback returns it home', async () => {

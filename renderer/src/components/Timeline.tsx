@@ -103,7 +103,7 @@ function TimelineRow({ entry, label }: { entry: TimelineEntry; label: string }) 
         <span className={`dot dot-${tone}`} />
         {stateLabels[entry.state]}
       </span>
-      <span className="c-hub mono" title={entry.hub}>
+      <span className="c-hub mono" title={entry.hub} data-testid="timeline-hub">
         {label}
       </span>
       <span className="c-reason" title={entry.reason}>

@@ -112,6 +112,7 @@ export class FakeSession extends EventEmitter implements DeviceSessionApi {
       reported: { battery: 90 },
       desired: {},
       lastError: null,
+      hubLabels: { ...this.options.hubLabels },
     }
   }
   timeline(): TimelineEntry[] {
