@@ -91,6 +91,9 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
   private reportedTimer: NodeJS.Timeout | null = null
   private producing = false
   private closed = false
+  private closing: Promise<void> | null = null
+  /** Bumped by every connect() and disconnect(): after waiting out a stop, only the latest call acts. */
+  private intent = 0
 
   constructor(options: DeviceSessionOptions) {
     super()
@@ -142,8 +145,10 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
 
   async connect(): Promise<void> {
     if (this.closed) throw new Error('this session is closed')
+    const ticket = ++this.intent
     if (this.stopping) await this.stopping
-    if (this.run) return
+    // A disconnect() or close() made while the stop ran is the user's latest word.
+    if (ticket !== this.intent || this.closed || this.run) return
     if (this.settingsProblem)
       return this.fail({ code: 'bad-settings', message: this.settingsProblem })
     this.startProducers(true)
@@ -162,6 +167,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
   }
 
   disconnect(): Promise<void> {
+    this.intent++
     this.stopping ??= this.stop().finally(() => (this.stopping = null))
     return this.stopping
   }
@@ -231,11 +237,14 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     return this.activity.reported.list()
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    await this.disconnect()
-    this.closed = true
-    this.outbox.close()
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // Closed from the start, so a connect() waiting on the stop cannot revive the session.
+      this.closed = true
+      await this.disconnect()
+      this.outbox.close()
+    })()
+    return this.closing
   }
 
   // ---- connection --------------------------------------------------------------------------

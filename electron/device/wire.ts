@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 /** The part of an mqtt.js client the tap touches. */
 interface MqttClient extends EventEmitter {
   end(force?: boolean, cb?: () => void): unknown
+  stream?: { destroy(): void }
 }
 
 interface MqttModule {
@@ -31,6 +32,8 @@ export class WireTap {
   lastError: RawError | null = null
   lastPacketAt = 0
   private client: MqttClient | null = null
+  /** The callback of a graceful end() still waiting for PUBACKs, if one is. */
+  private endingGracefully: (() => void) | null = null
 
   constructor(
     private readonly options: {
@@ -50,6 +53,23 @@ export class WireTap {
       // Also keeps errors that arrive after MqttBase dropped its own listeners from going unhandled.
       client.on('error', (e: RawError) => (this.lastError = e))
       client.on('packetreceive', () => (this.lastPacketAt = Date.now()))
+      // A graceful end() waits for every PUBACK, and while it waits mqtt.js ignores end(true):
+      // remember its callback so forceEnd() can finish it (the SDK's close() hangs on it).
+      const end = client.end.bind(client) as (...args: unknown[]) => unknown
+      client.end = (...args: unknown[]) => {
+        const [force, cb] = args
+        if (force !== false || typeof cb !== 'function' || args.length > 2) return end(...args)
+        const done = cb as () => void
+        let called = false
+        const once = () => {
+          if (called) return
+          called = true
+          if (this.client === client) this.endingGracefully = null
+          done()
+        }
+        this.endingGracefully = once
+        return end(force, once)
+      }
       const emit = client.emit.bind(client)
       client.emit = (event: string | symbol, ...args: unknown[]): boolean => {
         if (event !== 'message') return emit(event, ...args)
@@ -66,7 +86,19 @@ export class WireTap {
 
   /** Destroys the socket now, whatever state the SDK thinks it is in. */
   forceEnd(): void {
-    this.client?.end(true)
+    const client = this.client
+    if (!client) return
+    // Called from timers and close paths: nothing the SDK does in its callbacks may escape.
+    try {
+      client.end(true)
+      // If a graceful end was already waiting on a silent hub, end(true) did nothing: cut the
+      // socket, and complete that end so the SDK settles what it has in flight (its own timer
+      // would otherwise hold the process open for 30 s).
+      client.stream?.destroy()
+      this.endingGracefully?.()
+    } catch {
+      // Best effort: a close must never turn into a crash.
+    }
   }
 }
 

@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { api, testLab, waitFor } from '../support/lab'
+import { hubName, labDevice, newSession, untilState } from './fixtures/engine'
+
+// Connect, disconnect and close as a user really calls them: quickly, out of turn, and while
+// the network is misbehaving.
+
+let lab: Awaited<ReturnType<typeof testLab>>
+
+beforeAll(async () => {
+  lab = await testLab()
+})
+afterAll(async () => {
+  await lab?.stop()
+})
+
+const settle = () => new Promise((r) => setTimeout(r, 1000))
+
+describe('session lifecycle', () => {
+  it('disconnect, connect, disconnect in quick succession ends disconnected', async () => {
+    const id = 'eng-life-dcd'
+    const { session, dispose } = newSession(lab, id)
+    try {
+      await session.connect()
+      await untilState(session, 'connected')
+      await Promise.all([session.disconnect(), session.connect(), session.disconnect()])
+      await settle()
+      expect(session.snapshot().state.kind).toBe('disconnected')
+      expect((await labDevice(lab, id)).connectedTo).toBeNull()
+    } finally {
+      await dispose()
+    }
+  })
+
+  it('a connect() made while close() is stopping does not bring the closed session back', async () => {
+    const id = 'eng-life-close'
+    const { session, dispose } = newSession(lab, id)
+    try {
+      await session.connect()
+      await untilState(session, 'connected')
+      const closed = session.close()
+      await session.connect().catch(() => {})
+      await closed
+      await settle()
+      expect(session.snapshot()).toMatchObject({ state: { kind: 'disconnected' }, lastError: null })
+      expect((await labDevice(lab, id)).connectedTo).toBeNull()
+      await expect(session.connect()).rejects.toThrow(/closed/)
+    } finally {
+      await dispose()
+    }
+  })
+
+  it('close() on a hub that went silent lets go of everything: the process exits by itself', async () => {
+    const id = 'eng-life-silent'
+    const dataDir = mkdtempSync(join(tmpdir(), 'engine-silent-'))
+    const facts = {
+      idScope: lab.idScope,
+      groupPrimaryKey: lab.groupPrimaryKey,
+      dpsHost: lab.dpsHost,
+      ca: lab.ca,
+      controlUrl: lab.controlUrl,
+      hubs: lab.hubs,
+    }
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures/close-on-silent-hub.ts')],
+      {
+        env: {
+          ...process.env,
+          ENGINE_FIXTURE: JSON.stringify({ lab: facts, deviceId: id, dataDir }),
+        },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    )
+    let exitedAt = 0
+    child.on('exit', () => (exitedAt = Date.now()))
+    let hub: 'a' | 'b' | null = null
+    try {
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+      const host = /^connected (\S+)$/.exec(String((await lines.next()).value))?.[1]
+      expect(host).toBeDefined()
+      hub = hubName(lab, host!)
+      // Telemetry keeps going out for a moment, so the silent hub is left owing PUBACKs.
+      await new Promise((r) => setTimeout(r, 300))
+      await api(lab, 'POST', `/hubs/${hub}/blackhole`)
+      await new Promise((r) => setTimeout(r, 300))
+      child.stdin.end('close\n')
+      expect((await lines.next()).value).toBe('closed')
+      const closedAt = Date.now()
+      await waitFor('the process to exit', () => exitedAt > 0, 3000)
+      expect(exitedAt - closedAt).toBeLessThan(1500)
+    } finally {
+      child.kill('SIGKILL')
+      if (hub) await api(lab, 'POST', `/hubs/${hub}/restore`)
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+})
