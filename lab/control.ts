@@ -181,7 +181,7 @@ export class ControlApi {
       if (candidates.length === 0) throw new HttpError(404, 'not-found', `No such endpoint: ${req.method} ${path}`)
       const route = candidates.find((r) => r.method === req.method)
       if (!route) throw new HttpError(405, 'method-not-allowed', `${path} takes ${candidates.map((r) => r.method).join(', ')}`)
-      const m = route.pattern.exec(path)!.slice(1).map((s) => decodeURIComponent(s))
+      const m = route.pattern.exec(path)!.slice(1).map(decodePathPart)
       const body = await readJson(req)
       send(res, 200, await route.run(m, body))
     } catch (e) {
@@ -195,6 +195,14 @@ export class ControlApi {
     if (!server) return Promise.resolve()
     server.closeAllConnections()
     return new Promise((resolve) => server.close(() => resolve()))
+  }
+}
+
+function decodePathPart(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    throw new HttpError(400, 'bad-path', `"${s}" is not valid percent-encoding`)
   }
 }
 

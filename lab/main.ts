@@ -29,6 +29,20 @@ function args(argv: string[]): Record<string, string | true> {
   return out
 }
 
+/** A number option: a typo must stop the lab, not start one that quietly misbehaves. */
+function number(
+  v: string | true | undefined,
+  name: string,
+  ok: (n: number) => boolean,
+  what: string,
+): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (v === true || v.trim() === '' || !Number.isFinite(n) || !ok(n))
+    throw new Error(`--${name} takes ${what}, not "${String(v)}"`)
+  return n
+}
+
 function port(v: string | true | undefined): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
@@ -38,12 +52,16 @@ function port(v: string | true | undefined): number | undefined {
 
 async function main(): Promise<void> {
   let a: Record<string, string | true>
+  let retryAfter: number | undefined
+  let ttl: number | undefined
   try {
     a = args(process.argv.slice(2))
     if (a.help) {
       console.log(help)
       return
     }
+    retryAfter = number(a['retry-after'], 'retry-after', (n) => n >= 0, 'seconds, 0 or more')
+    ttl = number(a.ttl, 'ttl', (n) => n > 0, 'minutes, more than 0')
   } catch (e) {
     console.error(`lab: ${(e as Error).message}\n\n${help}`)
     process.exitCode = 2
@@ -58,8 +76,8 @@ async function main(): Promise<void> {
     controlPort: port(a['control-port']),
     idScope: typeof a['id-scope'] === 'string' ? a['id-scope'] : undefined,
     groupPrimaryKey: typeof a['group-key'] === 'string' ? a['group-key'] : undefined,
-    dpsRetryAfterSec: a['retry-after'] ? Number(a['retry-after']) : undefined,
-    defaultTtlMinutes: a.ttl ? Number(a.ttl) : undefined,
+    dpsRetryAfterSec: retryAfter,
+    defaultTtlMinutes: ttl,
     webSockets: !a['no-websockets'],
     log: (line) => console.log(`${stamp()}  ${line}`),
   })

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { connect as tcpConnect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { promisify } from 'node:util'
@@ -111,6 +114,21 @@ describe('lizard failover and failback', () => {
     await expect(lizard('failover', 'nobody-here')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^lizard: No device "nobody-here"/) })
     await expect(run(process.execPath, ['bin/lizard.js', 'devices'], { env: { ...process.env, LIZARD_URL: 'http://127.0.0.1:9' } })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no lab answers/) })
     await expect(lizard('failover')).rejects.toMatchObject({ code: 2 })
+  })
+})
+
+describe('npm run lab', () => {
+  it('refuses a ttl or retry-after that is not a number, instead of starting a lab whose failover does nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-args-'))
+    const ports = ['--dps-port', '0', '--hub-a-port', '0', '--hub-b-port', '0', '--control-port', '0', '--no-websockets']
+    try {
+      for (const bad of [['--ttl', 'abc'], ['--ttl', '0'], ['--retry-after', 'soon']]) {
+        const started = run(process.execPath, ['--import', 'tsx', 'lab/main.ts', '--data-dir', dir, ...ports, ...bad], { timeout: 8000 })
+        await expect(started).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(new RegExp(`^lab: ${bad[0]} takes`)) })
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -140,6 +140,7 @@ describe('bad input', () => {
       ['POST', '/devices/after-bad/c2d', { properties: { a: 1 } }, 400, 'bad-request'],
       ['POST', '/hubs/c/kill', undefined, 404, 'hub-not-found'],
       ['GET', '/nothing-here', undefined, 404, 'not-found'],
+      ['GET', '/devices/%E0%A4%A', undefined, 400, 'bad-path'],
       ['DELETE', '/devices', undefined, 405, 'method-not-allowed'],
     ]
     for (const [method, path, body, status, code] of cases) {
