@@ -30,6 +30,8 @@ export function describeSocketError(e: RawError): string {
       return `the host name does not resolve (${code})`
     case 'ECONNRESET':
       return 'the connection was reset (ECONNRESET)'
+    case 'EPIPE':
+      return 'the other end had already closed it (EPIPE)'
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':

@@ -55,7 +55,10 @@ describe('failover and failback', () => {
       await waitFor('failover complete', () => session.snapshot().counters.lastFailoverMs !== null)
       const entries = since(session, from)
       expect(story(entries)).toEqual([
-        expect.stringMatching(/^lost: hub .: the hub closed the connection/),
+        // A telemetry write racing the hub's close reports EPIPE instead: the same event.
+        expect.stringMatching(
+          /^lost: hub .: (the hub closed the connection|the connection broke: .*EPIPE)/,
+        ),
         expect.stringMatching(/^reconnecting: trying hub . again/),
         expect.stringMatching(
           /^provisioning: hub . refused the device \(CONNACK 5, not authorized\); asking DPS/,
