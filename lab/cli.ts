@@ -141,6 +141,10 @@ async function run(p: Parsed): Promise<Out> {
       const payload = jsonArg(rest[2], 'the method payload')
       const timeout = intFlag(p.flags, 'timeout')
       const r = (await call(url, 'POST', `/devices/${enc(rest[0]!)}/methods`, { methodName: rest[1], ...(payload !== undefined ? { payload } : {}), ...(timeout ? { responseTimeoutInSeconds: timeout } : {}) })) as { status: number; payload: unknown }
+      // The device's own answer, whatever its status, is a result; the hub answering for a device
+      // that is offline or silent (IoT Hub's 404103 and 504101) means the call never happened.
+      const hubError = r.payload as { errorCode?: unknown; message?: unknown } | null
+      if (typeof hubError?.errorCode === 'number' && [404103, 504101].includes(hubError.errorCode)) throw new ApiError(`${rest[0]!}: ${String(hubError.message)}`)
       return { json: r, text: `status ${r.status}\n${JSON.stringify(r.payload, null, 2)}` }
     }
     case 'c2d': {

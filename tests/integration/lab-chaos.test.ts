@@ -114,6 +114,8 @@ describe('lizard failover and failback', () => {
     await expect(lizard('failover', 'nobody-here')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^lizard: No device "nobody-here"/) })
     await expect(run(process.execPath, ['bin/lizard.js', 'devices'], { env: { ...process.env, LIZARD_URL: 'http://127.0.0.1:9' } })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no lab answers/) })
     await expect(lizard('failover')).rejects.toMatchObject({ code: 2 })
+    lab.state.register('registered-offline')
+    await expect(lizard('invoke', 'registered-offline', 'echo', '{}')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^lizard: registered-offline: .*not online/) })
   })
 })
 
