@@ -141,6 +141,9 @@ export class Dps {
       return this.error(client, rid, 400, 400004, 'The registration request body must be JSON naming the same registrationId as the token.')
     }
     const op: Operation = { operationId: `4.${randomUUID().replace(/-/g, '').slice(0, 16)}.${randomUUID()}`, registrationId: caller.registrationId, payload: body.payload, createdAt: new Date().toISOString() }
+    // A device that registers again has given up on its earlier operation: keeping one per
+    // device bounds the map however often devices abandon a poll.
+    for (const [id, earlier] of this.operations) if (earlier.registrationId === op.registrationId) this.operations.delete(id)
     this.operations.set(op.operationId, op)
     this.reply(client, 202, rid, { operationId: op.operationId, status: 'assigning' }, this.config.retryAfterSec())
   }

@@ -243,6 +243,38 @@ describe('IoT Hub rules', () => {
     expect(await reply).toMatch(/^\$dps\/registrations\/res\/401\//)
     c.end(true)
   })
+
+  it('keeps one DPS operation per device: registering again abandons the earlier one', async () => {
+    const reg = 'rules-dps-again'
+    const sr = `${lab.idScope}/registrations/${reg}`
+    const c = mqtt.connect(`mqtts://${lab.dpsHost}`, {
+      clientId: reg,
+      username: `${sr}/api-version=2019-03-31`,
+      password: makeSasToken(deriveDeviceKey(lab.groupPrimaryKey, reg), sr, Math.floor(Date.now() / 1000) + 3600, 'registration'),
+      ca: lab.ca,
+      reconnectPeriod: 0,
+    })
+    await connacked(c)
+    await c.subscribeAsync('$dps/registrations/res/#', { qos: 1 })
+    const replies = new Map<string, { status: string; body: { operationId?: string } }>()
+    c.on('message', (topic, payload) => {
+      const m = /^\$dps\/registrations\/res\/(\d+)\/\?\$rid=([^&]+)/.exec(topic)
+      if (m) replies.set(m[2]!, { status: m[1]!, body: JSON.parse(payload.toString()) as { operationId?: string } })
+    })
+    const ask = async (rid: string, topic: string, body = '') => {
+      c.publish(topic.replace('{rid}', rid), body)
+      await waitFor(`DPS reply ${rid}`, () => replies.has(rid))
+      return replies.get(rid)!
+    }
+    const register = (rid: string) => ask(rid, '$dps/registrations/PUT/iotdps-register/?$rid={rid}', JSON.stringify({ registrationId: reg }))
+    const poll = (rid: string, op: string) => ask(rid, `$dps/registrations/GET/iotdps-get-operationstatus/?$rid={rid}&operationId=${op}`)
+    const first = await register('1')
+    const second = await register('2')
+    expect([first.status, second.status]).toEqual(['202', '202'])
+    expect((await poll('3', first.body.operationId!)).status).toBe('404')
+    expect((await poll('4', second.body.operationId!)).status).toBe('200')
+    c.end(true)
+  })
 })
 
 describe('MQTT over WebSockets on 443', () => {
