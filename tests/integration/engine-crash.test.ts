@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,7 +5,7 @@ import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DeviceSession } from '../../electron/device/index'
 import { api, testLab, waitFor } from '../support/lab'
-import { labTelemetry, sessionOptions, untilState } from './fixtures/engine'
+import { labTelemetry, sessionOptions, spawnFixture, untilState } from './fixtures/engine'
 
 // The outbox is on disk: a process killed while offline loses nothing it had produced.
 
@@ -24,22 +23,7 @@ afterAll(async () => {
 
 /** Runs the offline producer until it has journaled `count` messages, then SIGKILLs it. */
 async function produceOfflineThenKill(deviceId: string, count: number): Promise<number> {
-  const facts = {
-    idScope: lab.idScope,
-    groupPrimaryKey: lab.groupPrimaryKey,
-    dpsHost: lab.dpsHost,
-    ca: lab.ca,
-    controlUrl: lab.controlUrl,
-    hubs: lab.hubs,
-  }
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'fixtures/offline-producer.ts')],
-    {
-      env: { ...process.env, ENGINE_FIXTURE: JSON.stringify({ lab: facts, deviceId, dataDir }) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
+  const child = spawnFixture(lab, 'offline-producer.ts', { deviceId, dataDir })
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
     child.on('exit', (_code, signal) => resolve(signal)),
   )

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, testLab, waitFor } from '../support/lab'
-import { hubName, labDevice, newSession, untilState } from './fixtures/engine'
+import { hubName, labDevice, newSession, spawnFixture, untilState } from './fixtures/engine'
 
 // Connect, disconnect and close as a user really calls them: quickly, out of turn, and while
 // the network is misbehaving.
@@ -58,25 +57,7 @@ describe('session lifecycle', () => {
   it('close() on a hub that went silent lets go of everything: the process exits by itself', async () => {
     const id = 'eng-life-silent'
     const dataDir = mkdtempSync(join(tmpdir(), 'engine-silent-'))
-    const facts = {
-      idScope: lab.idScope,
-      groupPrimaryKey: lab.groupPrimaryKey,
-      dpsHost: lab.dpsHost,
-      ca: lab.ca,
-      controlUrl: lab.controlUrl,
-      hubs: lab.hubs,
-    }
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'fixtures/close-on-silent-hub.ts')],
-      {
-        env: {
-          ...process.env,
-          ENGINE_FIXTURE: JSON.stringify({ lab: facts, deviceId: id, dataDir }),
-        },
-        stdio: ['pipe', 'pipe', 'inherit'],
-      },
-    )
+    const child = spawnFixture(lab, 'close-on-silent-hub.ts', { deviceId: id, dataDir })
     let exitedAt = 0
     child.on('exit', () => (exitedAt = Date.now()))
     let hub: 'a' | 'b' | null = null
