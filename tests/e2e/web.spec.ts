@@ -3,7 +3,7 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { expect, test } from '@playwright/test'
-import WebSocket from 'ws'
+import { upgradeStatus } from '../support/ws'
 import { lizard, shot, startWebApp, type WebApp } from './helpers'
 import { controlUrlFromHint, deviceScenario } from './scenario'
 
@@ -183,18 +183,7 @@ test('a page load without the token is refused', async ({ page }) => {
 
 test('the WebSocket refuses a wrong token and a foreign Origin', async () => {
   const status = (url: string, origin: string | undefined) =>
-    new Promise<number>((resolve) => {
-      const ws = new WebSocket(url, origin ? { origin } : {})
-      ws.once('open', () => {
-        ws.close()
-        resolve(101)
-      })
-      ws.once('unexpected-response', (_req, res) => {
-        resolve(res.statusCode ?? 0)
-        ws.terminate()
-      })
-      ws.once('error', () => resolve(-1))
-    })
+    upgradeStatus(url, origin ? { origin } : {})
   const origin = `http://127.0.0.1:${app.port}`
   const good = `ws://127.0.0.1:${app.port}/ws?token=${app.token}`
   expect(await status(`ws://127.0.0.1:${app.port}/ws?token=wrong`, origin)).toBe(403)

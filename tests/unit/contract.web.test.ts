@@ -13,7 +13,8 @@ import {
   recordEvents,
   until,
 } from './app/contract-scenario'
-import { connectWs, upgradeStatus } from './app/ws-client'
+import { upgradeStatus } from '../support/ws'
+import { connectWs } from './app/ws-client'
 
 // The browser shell: the same contract over a WebSocket on 127.0.0.1, token + Origin protected.
 
