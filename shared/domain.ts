@@ -128,3 +128,16 @@ export const defaultBehaviours: Behaviours = {
 }
 
 export const defaultPeriods: Periods = { telemetryMs: 5000, reportedMs: 15000 }
+
+/** A fresh set of counters: nothing sent, nothing lost yet. */
+export const zeroCounters = (): Counters => ({
+  sent: 0,
+  acknowledged: 0,
+  queued: 0,
+  dropped: 0,
+  duplicatesRisk: 0,
+  failovers: 0,
+  failbacks: 0,
+  lastFailoverMs: null,
+  reconnects: 0,
+})

@@ -1,10 +1,11 @@
 import type { EventEmitter } from 'node:events'
-import type {
-  Counters,
-  InboundEntry,
-  ReportedEntry,
-  TelemetrySample,
-  TimelineEntry,
+import {
+  zeroCounters,
+  type Counters,
+  type InboundEntry,
+  type ReportedEntry,
+  type TelemetrySample,
+  type TimelineEntry,
 } from '../../shared/domain'
 import type { DeviceSessionEvents } from './api'
 import { Ring } from './logs'
@@ -14,17 +15,7 @@ import { Ring } from './logs'
  * telemetry, inbound traffic and reported updates, and the reported document as last sent.
  */
 export class Activity {
-  readonly counters: Counters = {
-    sent: 0,
-    acknowledged: 0,
-    queued: 0,
-    dropped: 0,
-    duplicatesRisk: 0,
-    failovers: 0,
-    failbacks: 0,
-    lastFailoverMs: null,
-    reconnects: 0,
-  }
+  readonly counters: Counters = zeroCounters()
   readonly timeline = new Ring<TimelineEntry>(1000)
   readonly telemetry = new Ring<TelemetrySample>(300)
   readonly inbound = new Ring<InboundEntry>(300)

@@ -11,6 +11,7 @@ import { loadModel } from '../../../electron/core/index'
 import {
   defaultBehaviours,
   defaultPeriods,
+  zeroCounters,
   type Behaviours,
   type BehaviourName,
   type ConnectionState,
@@ -32,17 +33,7 @@ export class FakeSession extends EventEmitter implements DeviceSessionApi {
   state: ConnectionState = { kind: 'idle' }
   behaviours: Behaviours = { ...defaultBehaviours }
   periods: Periods = { ...defaultPeriods }
-  counters: Counters = {
-    sent: 0,
-    acknowledged: 0,
-    queued: 0,
-    dropped: 0,
-    duplicatesRisk: 0,
-    failovers: 0,
-    failbacks: 0,
-    lastFailoverMs: null,
-    reconnects: 0,
-  }
+  counters: Counters = zeroCounters()
   timelineLog: TimelineEntry[] = []
   telemetryLog: TelemetrySample[] = []
   inboundLog: InboundEntry[] = []
