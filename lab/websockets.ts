@@ -17,17 +17,20 @@ export async function serveWebSockets(
   try {
     for (const { address, endpoint } of endpoints) {
       const server = createServer({ key: tls.key, cert: tls.cert })
-      const wss = new WebSocketServer({ server, path: '/$iothub/websocket' })
-      wss.on('connection', (ws) => {
-        const stream = createWebSocketStream(ws)
-        stream.on('error', () => {})
-        endpoint.acceptStream(stream)
-      })
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
         server.listen(443, address, () => resolve())
       })
       servers.push(server)
+      // Only once listening: a WebSocketServer re-emits its server's errors, and with no
+      // listener of its own a refused bind (EACCES, EADDRINUSE) would crash the whole lab.
+      const wss = new WebSocketServer({ server, path: '/$iothub/websocket' })
+      wss.on('error', () => {})
+      wss.on('connection', (ws) => {
+        const stream = createWebSocketStream(ws)
+        stream.on('error', () => {})
+        endpoint.acceptStream(stream)
+      })
       wsServers.push(wss)
     }
   } catch (e) {

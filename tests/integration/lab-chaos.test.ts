@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect as tcpConnect } from 'node:net'
+import { connect as tcpConnect, createServer as createTcpServer } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { promisify } from 'node:util'
 import mqtt from 'mqtt'
@@ -279,8 +279,7 @@ describe('IoT Hub rules', () => {
 
 describe('MQTT over WebSockets on 443', () => {
   it('serves the SDK WebSocket transport, or says why not', async (ctx) => {
-    const wsLab = await testLab({ webSockets: true }).catch(() => null)
-    if (!wsLab) return ctx.skip()
+    const wsLab = await testLab({ webSockets: true })
     try {
       if (!wsLab.webSockets.enabled) {
         expect(wsLab.webSockets.reason.length).toBeGreaterThan(5)
@@ -295,6 +294,31 @@ describe('MQTT over WebSockets on 443', () => {
       await client.close()
     } finally {
       await wsLab.stop()
+    }
+  })
+
+  it('starts without WebSockets, saying why, when port 443 is taken or not allowed', async () => {
+    // Holding 443 ourselves makes it taken; where we may not bind it, the lab may not either.
+    const holder = createTcpServer()
+    const held = await new Promise<boolean>((resolve) => {
+      holder.once('error', () => resolve(false))
+      holder.listen(443, '127.0.0.1', () => resolve(true))
+    })
+    try {
+      const blocked = await testLab({ webSockets: true })
+      try {
+        expect(blocked.webSockets).toEqual({
+          enabled: false,
+          reason: held ? 'port 443 is already in use' : expect.stringMatching(/443/),
+        })
+        // And serves MQTT as ever.
+        const reg = await provision({ host: blocked.dpsHost, idScope: blocked.idScope, groupKey: blocked.groupPrimaryKey, registrationId: 'ws-blocked', ca: blocked.ca })
+        expect([blocked.hubs.a.host, blocked.hubs.b.host]).toContain(reg.assignedHub)
+      } finally {
+        await blocked.stop()
+      }
+    } finally {
+      if (held) await new Promise((r) => holder.close(r))
     }
   })
 })
