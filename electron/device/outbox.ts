@@ -7,6 +7,8 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  unlinkSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
@@ -28,6 +30,47 @@ type Line =
   | { op: 'done'; id: number; why: Settlement }
 
 const journalName = 'outbox.jsonl'
+const lockName = 'outbox.lock'
+
+/** Journals this process holds open, so a second session on one folder is refused here too. */
+const heldHere = new Set<string>()
+
+/** The outbox folder is in use by another live session: sharing it would lose or repeat data. */
+export class OutboxBusy extends Error {}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Takes the folder's lock file (our pid, created exclusively). A lock whose process is gone is
+ * left from a crash and is taken over; one held by a live process is refused.
+ */
+function lock(dir: string): string {
+  const path = join(dir, lockName)
+  if (heldHere.has(path))
+    throw new OutboxBusy(`the outbox in ${dir} is already open in this process`)
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' })
+      heldHere.add(path)
+      return path
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e
+    }
+    const pid = Number(readFileSync(path, 'utf8').trim())
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+      throw new OutboxBusy(
+        `another running copy of the app (pid ${pid}) is this device: its outbox in ${dir} is in use. Close the other one, or give this one another data folder.`,
+      )
+    unlinkSync(path)
+  }
+}
 
 /**
  * Durable, bounded, append-only journal of what the device produced and the hub has not yet
@@ -46,17 +89,25 @@ export class Outbox {
   private lastId = 0
   private lastSeq = 0
   private garbage = 0
+  private readonly lockPath: string
 
+  /** Throws OutboxBusy when another live session has this folder's outbox open. */
   constructor(
     dir: string,
     private readonly limit: number,
   ) {
     mkdirSync(dir, { recursive: true })
+    this.lockPath = lock(dir)
     this.path = join(dir, journalName)
-    if (existsSync(this.path)) this.replay(readFileSync(this.path, 'utf8'))
-    // Always start from a freshly written journal: a crash may have left a torn last line,
-    // and appending after it would corrupt the next record too.
-    this.fd = this.rewrite()
+    try {
+      if (existsSync(this.path)) this.replay(readFileSync(this.path, 'utf8'))
+      // Always start from a freshly written journal: a crash may have left a torn last line,
+      // and appending after it would corrupt the next record too.
+      this.fd = this.rewrite()
+    } catch (e) {
+      this.unlock()
+      throw e
+    }
   }
 
   get size(): number {
@@ -108,6 +159,16 @@ export class Outbox {
     if (this.fd < 0) return
     closeSync(this.fd)
     this.fd = -1
+    this.unlock()
+  }
+
+  private unlock(): void {
+    heldHere.delete(this.lockPath)
+    try {
+      unlinkSync(this.lockPath)
+    } catch {
+      // Already gone: nothing to release.
+    }
   }
 
   private append(line: Line): void {

@@ -1,14 +1,18 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { Outbox } from '../../../electron/device/outbox'
+import { Outbox, OutboxBusy } from '../../../electron/device/outbox'
 
 let dir: string
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'outbox-'))
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+/** The pid of a process that has come and gone. */
+const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!
 
 const tel = (n: number) => ({ kind: 'telemetry' as const, at: n, body: { temp: n } })
 
@@ -30,8 +34,11 @@ describe('Outbox', () => {
     const box = new Outbox(dir, 100)
     for (let i = 1; i <= 5; i++) box.add(tel(i))
     box.settle(box.pending()[0]!.id, 'acked')
-    // No close(): the process dies here, and its last write was torn half-way.
+    // The process dies here (close() writes nothing to the journal, so the file is as a crash
+    // leaves it): its last write was torn half-way and its lock file stays behind.
+    box.close()
     appendFileSync(join(dir, 'outbox.jsonl'), '{"op":"add","id":99,"kind":"tele')
+    writeFileSync(join(dir, 'outbox.lock'), String(deadPid()))
     const again = new Outbox(dir, 100)
     expect(again.pending().map((i) => (i.kind === 'telemetry' ? i.seq : -1))).toEqual([2, 3, 4, 5])
     const next = again.add(tel(6)).item
@@ -65,5 +72,19 @@ describe('Outbox', () => {
     expect(box.pending().map((i) => (i.kind === 'telemetry' ? i.seq : -1))).toEqual([2, 3, 4])
     box.close()
     expect(new Outbox(dir, 3).size).toBe(3)
+  })
+
+  it("is one session's alone: a second one, here or in a live process, is refused until close", () => {
+    const box = new Outbox(dir, 100)
+    expect(() => new Outbox(dir, 100)).toThrow(OutboxBusy)
+    box.close()
+    // A lock left by a process that is still running (our parent stands in for it).
+    writeFileSync(join(dir, 'outbox.lock'), String(process.ppid))
+    expect(() => new Outbox(dir, 100)).toThrow(/another running copy of the app \(pid \d+\)/)
+    writeFileSync(join(dir, 'outbox.lock'), String(deadPid()))
+    const next = new Outbox(dir, 100)
+    expect(readFileSync(join(dir, 'outbox.lock'), 'utf8')).toBe(String(process.pid))
+    next.close()
+    expect(() => readFileSync(join(dir, 'outbox.lock'))).toThrow(/ENOENT/)
   })
 })
