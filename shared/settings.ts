@@ -9,6 +9,8 @@ export const idScopeSchema = z.string().regex(/^[A-Za-z0-9]{6,32}$/, 'id scope: 
 export const base64KeySchema = z
   .string()
   .regex(/^[A-Za-z0-9+/]{20,}={0,2}$/, 'key must be base64, as copied from IoT Central')
+  // Base64 comes in groups of four characters: anything else was cut off when copied.
+  .refine((s) => s.length % 4 === 0, 'key looks cut off: base64 keys have a multiple of 4 characters')
 export const hostSchema = z
   .string()
   .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, 'host name, optionally with :port')
