@@ -22,6 +22,8 @@ export interface HubLinkOptions {
   keepAliveSec: number
   connectTimeoutMs: number
   twinTimeoutMs: number
+  /** Take C2D messages from the start; off, the hub keeps them queued for later. */
+  c2d: boolean
 }
 
 export interface InboundMethod {
@@ -72,6 +74,8 @@ export class HubLink {
   private markLost!: (reason: string) => void
   private down = false
   private opened = false
+  private c2dOn = false
+  private c2dChange: Promise<void> = Promise.resolve()
   private closing: Promise<void> | null = null
   private readonly pending = new Set<(e: Error) => void>()
   private readonly tap: WireTap
@@ -175,7 +179,7 @@ export class HubLink {
 
     const subscribed = Promise.all([
       this.call<void>((cb) => this.transport.enableMethods(cb)),
-      this.call<void>((cb) => this.transport.enableC2D(cb)),
+      this.setC2d(this.o.c2d),
       this.call<void>((cb) => this.transport.enableTwinDesiredPropertiesUpdates(cb)),
     ])
     const s = await withTimeout(Promise.race([subscribed, aborted]), this.o.twinTimeoutMs).catch(
@@ -192,6 +196,33 @@ export class HubLink {
         kind: 'timeout',
         message: 'the hub did not confirm the subscriptions',
       })
+  }
+
+  /** Whether the link takes C2D messages now. */
+  get c2d(): boolean {
+    return this.c2dOn
+  }
+
+  /**
+   * Subscribes to C2D, or unsubscribes so the hub keeps the messages (on MQTT receiving one is
+   * settling it: a device that cannot act on C2D must not take them).
+   */
+  setC2d(enabled: boolean): Promise<void> {
+    this.c2dOn = enabled
+    // One change at a time: an off still unsubscribing must not land after a later on.
+    const change = this.c2dChange
+      .catch(() => {})
+      .then(async () => {
+        if (enabled) return this.call<void>((cb) => this.transport.enableC2D(cb))
+        await this.call<void>((cb) => this.transport.disableC2D(cb))
+        // The SDK unsubscribes only what it subscribed itself, but the hub keeps the subscriptions
+        // of an earlier connection (clean session 0): unsubscribe on the wire as well.
+        await this.call<void>((cb) =>
+          this.tap.unsubscribe(`devices/${this.o.deviceId}/messages/devicebound/#`, cb),
+        )
+      })
+    this.c2dChange = change
+    return change
   }
 
   /** Resolves on PUBACK. The message id `{deviceId}-{seq}` lets the hub recognise a resend. */

@@ -19,7 +19,7 @@ import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff'
 import { ConnectionStateTracker, type EntryExtras } from './connection-state'
 import { DeviceStore } from './device-store'
 import { Aborted, type HubFailure, ProvisioningFailure } from './errors'
-import { HubConnectError, HubLink } from './hub-link'
+import { HubConnectError, HubLink, LinkDown } from './hub-link'
 import { Inbound } from './inbound'
 import { deriveDeviceKey } from './keys'
 import { Outbox, type OutboxItem } from './outbox'
@@ -185,6 +185,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     // Edits made while desired handling was off are acknowledged as soon as it is back on.
     if (name === 'desiredProperties' && enabled && this.link?.alive)
       void this.inboundTraffic.syncDesired(this.link)
+    if (name === 'c2dCommands' && this.link?.alive) this.syncC2d(this.link)
     this.emit('changed')
     return { ...this.behaviours }
   }
@@ -352,6 +353,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
           keepAliveSec: this.config.keepAliveSec,
           connectTimeoutMs: this.config.connectTimeoutMs,
           twinTimeoutMs: this.config.twinTimeoutMs,
+          c2d: this.behaviours.c2dCommands,
         },
         this.inboundTraffic.handlers,
         signal,
@@ -393,6 +395,8 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     this.setState({ kind: 'connected', hub, since: Date.now() }, reason, move ? { mark: move } : {})
     this.sender.attach(link)
     void this.inboundTraffic.syncDesired(link)
+    // The switch may have moved while this link was opening.
+    this.syncC2d(link)
 
     let onAbort = () => {}
     const stopped = new Promise<null>((resolve) => {
@@ -581,6 +585,19 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     this.problem({
       code: 'protocol',
       message: `the hub refused a reported-property update: ${reason}`,
+    })
+  }
+
+  /** Subscribes or unsubscribes C2D to match the switch: off, the hub keeps them for later. */
+  private syncC2d(link: HubLink): void {
+    const want = this.behaviours.c2dCommands
+    if (link.c2d === want) return
+    link.setC2d(want).catch((e: Error) => {
+      if (e instanceof LinkDown || !link.alive) return // the next link subscribes as the switch says
+      this.problem({
+        code: 'protocol',
+        message: `the hub did not accept turning C2D ${want ? 'on' : 'off'}: ${e.message}`,
+      })
     })
   }
 

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 /** The part of an mqtt.js client the tap touches. */
 interface MqttClient extends EventEmitter {
   end(force?: boolean, cb?: () => void): unknown
+  unsubscribe(topic: string, cb: (err?: Error) => void): unknown
   stream?: { destroy(): void }
 }
 
@@ -82,6 +83,12 @@ export class WireTap {
       }
       return client
     },
+  }
+
+  /** Unsubscribes on the wire, beside the SDK (which only unsubscribes what it subscribed). */
+  unsubscribe(topic: string, cb: (err?: Error) => void): void {
+    if (!this.client) return cb(new Error('not connected'))
+    this.client.unsubscribe(topic, (err) => cb(err ?? undefined))
   }
 
   /** Destroys the socket now, whatever state the SDK thinks it is in. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, testLab, waitFor } from '../support/lab'
-import { labDevice, labTelemetry, newSession, untilState } from './fixtures/engine'
+import { hubName, labDevice, labTelemetry, newSession, untilState } from './fixtures/engine'
 
 // The seed's feature list, end to end: the engine and the unmodified SDK against the lab over TLS.
 
@@ -169,6 +169,58 @@ describe('the device engine against the lab', () => {
       ['setAlarm', 'rejected'],
     ])
     expect(device.session.snapshot().state.kind).toBe('connected')
+  })
+
+  it('with C2D off leaves commands queued at the hub, even across a reconnect, and takes them when it is back on', async () => {
+    const stateOf = async (messageId: string) =>
+      (await labDevice(lab, id)).c2d.find((m) => m.messageId === messageId)?.state
+    const c2dSeen = () => device.session.inbound().filter((e) => e.kind === 'c2d')
+    const send = async (time: string) =>
+      (
+        await api<{ messageId: string }>(lab, 'POST', `/devices/${id}/c2d`, {
+          body: { time },
+          properties: { 'method-name': 'setAlarm' },
+        })
+      ).body.messageId
+    const stillQueued = async (messageId: string) => {
+      await new Promise((r) => setTimeout(r, 700))
+      expect(await stateOf(messageId)).toBe('queued')
+    }
+    const before = c2dSeen().length
+
+    // Switched off while the hub is down: the hub still holds the lost connection's subscription
+    // (clean session 0), so the next connection must undo it.
+    const hub = hubName(lab, device.session.snapshot().hub!.host)
+    await api(lab, 'POST', `/hubs/${hub}/kill`)
+    try {
+      await waitFor('the hub lost', () => device.session.snapshot().state.kind !== 'connected')
+      device.session.setBehaviour('c2dCommands', false)
+    } finally {
+      await api(lab, 'POST', `/hubs/${hub}/restore`)
+    }
+    await untilState(device.session, 'connected')
+    const first = await send('06:00')
+    await stillQueued(first)
+
+    device.session.setBehaviour('c2dCommands', true)
+    await waitFor('the first delivered', async () => (await stateOf(first)) === 'completed')
+
+    // Switched off while connected.
+    device.session.setBehaviour('c2dCommands', false)
+    await new Promise((r) => setTimeout(r, 300))
+    const second = await send('06:30')
+    await stillQueued(second)
+    device.session.setBehaviour('c2dCommands', true)
+    await waitFor('the second delivered', async () => (await stateOf(second)) === 'completed')
+
+    expect(
+      c2dSeen()
+        .slice(before)
+        .map((e) => [e.payload, e.response.outcome]),
+    ).toEqual([
+      [{ time: '06:00' }, 'completed'],
+      [{ time: '06:30' }, 'completed'],
+    ])
   })
 
   it('switches behaviours at run time: telemetry off stops sending at once, methods off stops answering', async () => {
