@@ -4,10 +4,11 @@ import { plainError } from '../format'
 /** Errors where the user looks: the device's last error, failed calls, a lost connection. */
 export function ErrorBanner() {
   const lastError = useApp((s) => s.snapshot?.lastError ?? null)
-  const state = useApp((s) => s.snapshot?.state.kind)
   const notices = useApp((s) => s.notices)
   const transport = useApp((s) => s.transport)
-  const showDevice = lastError && state !== 'connected'
+  // Shown in every state: a connect clears the connection errors, so what remains while
+  // connected is news (a full disk, a refused property update) the user must see.
+  const showDevice = lastError !== null
 
   if (!showDevice && notices.length === 0 && transport !== 'closed') return null
   return (
