@@ -65,7 +65,7 @@ export interface DeviceSessionApi {
   connect(): Promise<void>
   /** Clean disconnect: flush within a bound, close MQTT, record it. Stays disconnected. */
   disconnect(): Promise<void>
-  /** Skip any backoff wait and try now (cached hub first). */
+  /** Try now (cached hub first): skips any backoff wait; when connected, drops the link first. */
   reconnect(): void
   setBehaviour(name: BehaviourName, enabled: boolean): Behaviours
   setPeriods(periods: Partial<Periods>): Periods

@@ -175,6 +175,9 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
   reconnect(): void {
     if (this.closed) return
     if (!this.run) void this.connect()
+    // Connected: drop the link and come back through the same path a loss takes (cached hub
+    // first), which is what a user pressing Reconnect wants to see work.
+    else if (this.link?.alive) this.link.fail('closed to reconnect, as asked')
     else this.skipWait?.()
   }
 

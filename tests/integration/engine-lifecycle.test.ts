@@ -4,7 +4,16 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, testLab, waitFor } from '../support/lab'
-import { hubName, labDevice, newSession, spawnFixture, untilState } from './fixtures/engine'
+import {
+  hubName,
+  labDevice,
+  labTelemetry,
+  newSession,
+  nextEntryId,
+  since,
+  spawnFixture,
+  untilState,
+} from './fixtures/engine'
 
 // Connect, disconnect and close as a user really calls them: quickly, out of turn, and while
 // the network is misbehaving.
@@ -31,6 +40,36 @@ describe('session lifecycle', () => {
       await settle()
       expect(session.snapshot().state.kind).toBe('disconnected')
       expect((await labDevice(lab, id)).connectedTo).toBeNull()
+    } finally {
+      await dispose()
+    }
+  })
+
+  it('Reconnect while connected drops the link and comes back to the cached hub, without DPS or loss', async () => {
+    const id = 'eng-life-reconnect'
+    const { session, dispose } = newSession(lab, id)
+    try {
+      await session.connect()
+      await untilState(session, 'connected')
+      await waitFor('telemetry flowing', async () => (await labTelemetry(lab, id)).stats.count >= 3)
+      const registrations = (await labDevice(lab, id)).dpsRegistrations
+      const from = nextEntryId(session)
+      session.reconnect()
+      await waitFor('back', () =>
+        since(session, from).some((e) => e.state === 'connected') ? true : null,
+      )
+      expect(since(session, from).map((e) => `${e.state}: ${e.reason}`)).toEqual([
+        expect.stringMatching(/^lost: hub .: closed to reconnect, as asked$/),
+        expect.stringMatching(/^reconnecting: trying hub . again/),
+        expect.stringMatching(/^connected: reconnected to hub . without asking DPS$/),
+      ])
+      const seq = session.snapshot().lastTelemetry!.seq
+      await waitFor(
+        'telemetry after',
+        async () => (await labTelemetry(lab, id)).stats.lastSeq! > seq,
+      )
+      expect((await labTelemetry(lab, id)).stats.missing).toEqual([])
+      expect((await labDevice(lab, id)).dpsRegistrations).toBe(registrations)
     } finally {
       await dispose()
     }

@@ -105,7 +105,7 @@ export function Header() {
             data-testid="btn-reconnect"
             disabled={!active || state.kind === 'disconnecting' || pending['reconnect']}
             onClick={() => void actions.reconnect()}
-            title="Skip any backoff wait and try now (cached hub first)"
+            title="Reconnect now, cached hub first: skips any backoff wait, or drops a live connection"
           >
             Reconnect
           </button>
