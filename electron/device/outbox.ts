@@ -2,7 +2,9 @@ import {
   closeSync,
   existsSync,
   fdatasyncSync,
+  fstatSync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -127,11 +129,26 @@ export class Outbox {
       this.settle(oldest.id, 'dropped')
       dropped.push(oldest)
     }
-    const id = ++this.lastId
+    const id = this.lastId + 1
     const item: OutboxItem =
-      input.kind === 'telemetry' ? { ...input, id, seq: ++this.lastSeq } : { ...input, id }
-    this.append({ op: 'add', ...item })
-    fdatasyncSync(this.fd)
+      input.kind === 'telemetry' ? { ...input, id, seq: this.lastSeq + 1 } : { ...input, id }
+    // Numbers are taken only once the line is on disk: a failed write (a full disk) must not
+    // leave a gap in the sequence that the hub would count as a lost message.
+    const size = fstatSync(this.fd).size
+    try {
+      this.append({ op: 'add', ...item })
+      fdatasyncSync(this.fd)
+    } catch (e) {
+      // Cut off what part of the line made it, so the next record does not start mid-line.
+      try {
+        ftruncateSync(this.fd, size)
+      } catch {
+        // Replay skips a torn line; the record after it is the one at risk, and only then.
+      }
+      throw e
+    }
+    this.lastId = id
+    if (item.kind === 'telemetry') this.lastSeq = item.seq
     this.items.set(id, item)
     return { item, dropped }
   }
@@ -172,7 +189,10 @@ export class Outbox {
   }
 
   private append(line: Line): void {
-    writeSync(this.fd, JSON.stringify(line) + '\n')
+    const bytes = Buffer.from(JSON.stringify(line) + '\n')
+    // writeSync may write less than asked: a short write left as is would be a torn line.
+    for (let done = 0; done < bytes.length; )
+      done += writeSync(this.fd, bytes, done, bytes.length - done)
   }
 
   private replay(text: string): void {

@@ -87,4 +87,25 @@ describe('Outbox', () => {
     next.close()
     expect(() => readFileSync(join(dir, 'outbox.lock'))).toThrow(/ENOENT/)
   })
+
+  it.skipIf(process.platform === 'win32')(
+    'a write that fails (a full disk) takes no sequence number and leaves no torn line',
+    () => {
+      const fixture = join(import.meta.dirname, 'fixtures/outbox-disk-full.ts')
+      const run = spawnSync(
+        'bash',
+        ['-c', `ulimit -f 4 && exec "${process.execPath}" --import tsx "${fixture}"`],
+        { encoding: 'utf8', timeout: 20_000 },
+      )
+      const r = JSON.parse(run.stdout) as {
+        error: string
+        last: number
+        next: number
+        journaled: number[]
+      }
+      expect(r.error).toBe('EFBIG')
+      expect(r.next).toBe(r.last + 1)
+      expect(r.journaled).toEqual(Array.from({ length: r.last + 1 }, (_, i) => i + 1))
+    },
+  )
 })
