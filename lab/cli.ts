@@ -53,14 +53,18 @@ function parse(argv: string[]): Parsed {
 
 function baseUrl(flags: Parsed['flags']): string {
   const fromFlag = flags.get('url')?.[0]
-  return (fromFlag || process.env.LIZARD_URL || readDiscovery()?.controlUrl || `http://127.0.0.1:${defaultControlPort}`).replace(/\/+$/, '')
+  const url = fromFlag || process.env.LIZARD_URL || readDiscovery()?.controlUrl || `http://127.0.0.1:${defaultControlPort}`
+  if (!/^https?:\/\/[^/\s]+/.test(url)) throw new UsageError(`${fromFlag ? '--url' : 'LIZARD_URL'} must be the lab's http:// address, e.g. http://127.0.0.1:${defaultControlPort}, not "${url}"`)
+  return url.replace(/\/+$/, '')
 }
 
-function intFlag(flags: Parsed['flags'], name: string): number | undefined {
+function intFlag(flags: Parsed['flags'], name: string, range?: [number, number]): number | undefined {
   const v = flags.get(name)?.[0]
   if (v === undefined) return undefined
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} takes a whole number, not "${v}"`)
-  return Number(v)
+  const n = Number(v)
+  if (range && (n < range[0] || n > range[1])) throw new UsageError(`--${name} takes ${range[0]} to ${range[1]}, not ${n}`)
+  return n
 }
 
 function jsonArg(text: string | undefined, what: string): unknown {
@@ -72,8 +76,9 @@ function jsonArg(text: string | undefined, what: string): unknown {
   }
 }
 
-function need(args: string[], n: number, shape: string): void {
-  if (args.length < n) throw new UsageError(`usage: lizard ${shape}`)
+/** From `least` to `most` arguments: a stray one is a mistake to point out, not to ignore. */
+function need(args: string[], least: number, shape: string, most = least): void {
+  if (args.length < least || args.length > most) throw new UsageError(`usage: lizard ${shape}`)
 }
 
 class ApiError extends Error {}
@@ -113,7 +118,7 @@ async function run(p: Parsed): Promise<Out> {
   switch (cmd) {
     case 'failover': {
       need(rest, 1, 'failover <deviceId> [--ttl MIN]')
-      const ttl = intFlag(p.flags, 'ttl')
+      const ttl = intFlag(p.flags, 'ttl', [1, 30])
       const r = (await call(url, 'POST', `/system/iothub/devices/${enc(rest[0]!)}/manual-failover`, ttl === undefined ? {} : { ttl })) as { hubIdentifier: string; message: string }
       return { json: r, text: `${r.message}\nhub identifier: ${r.hubIdentifier}` }
     }
@@ -123,6 +128,7 @@ async function run(p: Parsed): Promise<Out> {
       return { json: r, text: `${r.message}\nhub identifier: ${r.hubIdentifier}` }
     }
     case 'devices': {
+      need(rest, 0, 'devices')
       const list = (await call(url, 'GET', '/devices')) as { deviceId: string; homeHub: string; assignedHub: string; failedOverUntil: string | null; connectedTo: string | null; telemetryCount: number }[]
       if (list.length === 0) return { json: list, text: 'No devices have registered yet.' }
       const rows = [['DEVICE', 'HOME', 'ASSIGNED', 'CONNECTED', 'TELEMETRY', 'FAILED OVER UNTIL']]
@@ -137,7 +143,7 @@ async function run(p: Parsed): Promise<Out> {
       return { json: s, text: `received ${s.count} (unique ${s.unique}, duplicates ${s.duplicates})\nseq ${s.firstSeq ?? '-'} … ${s.lastSeq ?? '-'}, missing: ${missing}` }
     }
     case 'invoke': {
-      need(rest, 2, 'invoke <deviceId> <method> [json] [--timeout SEC]')
+      need(rest, 2, 'invoke <deviceId> <method> [json] [--timeout SEC]', 3)
       const payload = jsonArg(rest[2], 'the method payload')
       const timeout = intFlag(p.flags, 'timeout')
       const r = (await call(url, 'POST', `/devices/${enc(rest[0]!)}/methods`, { methodName: rest[1], ...(payload !== undefined ? { payload } : {}), ...(timeout ? { responseTimeoutInSeconds: timeout } : {}) })) as { status: number; payload: unknown }

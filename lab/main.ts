@@ -16,12 +16,15 @@ const help = `npm run lab -- [options]
   --ttl N              default failover ttl in minutes (default 5)
   --no-websockets      do not serve MQTT over WebSockets on 443`
 
+const known = new Set(['help', ...[...help.matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]!)])
+
 function args(argv: string[]): Record<string, string | true> {
   const out: Record<string, string | true> = {}
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"`)
     const name = a.slice(2)
+    if (!known.has(name)) throw new Error(`unknown option --${name}`)
     if (name === 'no-websockets' || name === 'help') out[name] = true
     else if (i + 1 < argv.length) out[name] = argv[++i]!
     else throw new Error(`--${name} needs a value`)

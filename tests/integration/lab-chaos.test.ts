@@ -114,19 +114,25 @@ describe('lizard failover and failback', () => {
     await expect(lizard('failover', 'nobody-here')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^lizard: No device "nobody-here"/) })
     await expect(run(process.execPath, ['bin/lizard.js', 'devices'], { env: { ...process.env, LIZARD_URL: 'http://127.0.0.1:9' } })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no lab answers/) })
     await expect(lizard('failover')).rejects.toMatchObject({ code: 2 })
+    for (const [args, said] of [
+      [['failover', 'x', '--ttl', '0'], /--ttl takes 1 to 30/],
+      [['stats', 'x', 'y'], /usage: lizard stats/],
+      [['devices', '--url', 'notaurl'], /--url must be the lab's http:\/\/ address/],
+    ] as const)
+      await expect(lizard(...args)).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(said) })
     lab.state.register('registered-offline')
     await expect(lizard('invoke', 'registered-offline', 'echo', '{}')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^lizard: registered-offline: .*not online/) })
   })
 })
 
 describe('npm run lab', () => {
-  it('refuses a ttl or retry-after that is not a number, instead of starting a lab whose failover does nothing', async () => {
+  it('refuses an unknown option, or a ttl or retry-after that is not a number, instead of starting a lab that quietly misbehaves', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lab-args-'))
     const ports = ['--dps-port', '0', '--hub-a-port', '0', '--hub-b-port', '0', '--control-port', '0', '--no-websockets']
     try {
-      for (const bad of [['--ttl', 'abc'], ['--ttl', '0'], ['--retry-after', 'soon']]) {
+      for (const [bad, said] of [[['--ttl', 'abc'], /^lab: --ttl takes/], [['--ttl', '0'], /^lab: --ttl takes/], [['--retry-after', 'soon'], /^lab: --retry-after takes/], [['--bogus', '1'], /^lab: unknown option --bogus/]] as const) {
         const started = run(process.execPath, ['--import', 'tsx', 'lab/main.ts', '--data-dir', dir, ...ports, ...bad], { timeout: 8000 })
-        await expect(started).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(new RegExp(`^lab: ${bad[0]} takes`)) })
+        await expect(started).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(said) })
       }
     } finally {
       rmSync(dir, { recursive: true, force: true })
