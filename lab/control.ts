@@ -220,7 +220,9 @@ function readJson(req: IncomingMessage): Promise<unknown> {
       size += c.length
       if (size > maxBody) {
         reject(new HttpError(413, 'too-large', 'request body over 1 MiB'))
-        req.destroy()
+        // Read the rest away instead of cutting the socket, so the client gets the 413 answer.
+        req.removeAllListeners('data')
+        req.resume()
       } else chunks.push(c)
     })
     req.on('error', reject)

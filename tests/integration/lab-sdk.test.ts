@@ -142,6 +142,7 @@ describe('bad input', () => {
       ['GET', '/nothing-here', undefined, 404, 'not-found'],
       ['GET', '/devices/%E0%A4%A', undefined, 400, 'bad-path'],
       ['DELETE', '/devices', undefined, 405, 'method-not-allowed'],
+      ['POST', '/devices/after-bad/methods', JSON.stringify({ methodName: 'echo', payload: 'x'.repeat(3 << 20) }), 413, 'too-large'],
     ]
     for (const [method, path, body, status, code] of cases) {
       const r = await api<{ error: { code: string; message: string } }>(lab, method, path, body)
