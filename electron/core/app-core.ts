@@ -75,6 +75,7 @@ export class AppCore {
   private session: DeviceSessionApi | null = null
   private lab: LabHandle | null = null
   private startupProblem: string | null = null
+  private labStarts = 0
   private readonly batcher: EventBatcher
   private readonly listeners = new Set<CoreEventListener>()
   /** Serialises start / settings changes / stop. */
@@ -284,6 +285,12 @@ export class AppCore {
         controlPort: 0,
       })
     }
+    // The shells print the lab's address once at start; a lab started again (back from IoT
+    // Central settings) may be on other ports, and the terminal must not keep a dead command.
+    if (this.labStarts++ > 0)
+      this.log(
+        `[lab] started again: control ${this.lab.controlUrl}; try: ${this.appInfo().lab?.tryFailover ?? ''}`,
+      )
     return this.lab
   }
 

@@ -144,7 +144,8 @@ describe('AppCore', () => {
         },
       }
     }
-    const { core } = await makeCore(deps)
+    const lines: string[] = []
+    const { core } = await makeCore(deps, { log: (l) => lines.push(l) })
     await core.start()
     value(await core.invoke('settings:save', central))
     value(await core.invoke('settings:save', { ...central, idScope: '0ne00OTHER1', key: '' }))
@@ -155,6 +156,10 @@ describe('AppCore', () => {
     expect(dirs[3]).toBe(dirs[1]) // the same application again: its outbox and home hub
     expect(dirs[4]).not.toBe(dirs[0]) // the lab restarted on other ports
     expect(new Set(dirs.map((d) => path.dirname(d))).size).toBe(4)
+    // The terminal hears the restarted lab's address: the one printed at start may be dead.
+    expect(lines.filter((l) => l.includes('[lab] started again'))).toEqual([
+      expect.stringMatching(/control \S+; try: .*npx lizard failover failover_js$/),
+    ])
     await core.stop()
   })
 
