@@ -7,7 +7,7 @@ const labels: Record<BehaviourName, { title: string; hint: string }> = {
   reportedProperties: { title: 'Reported properties', hint: 'battery on a period' },
   desiredProperties: { title: 'Desired properties', hint: 'apply and acknowledge edits' },
   directMethods: { title: 'Direct methods', hint: 'answer commands (echo)' },
-  c2dCommands: { title: 'C2D commands', hint: 'setAlarm; while off the hub keeps them' },
+  c2dCommands: { title: 'C2D commands', hint: 'setAlarm; off: kept at the hub' },
 }
 
 export function Behaviours() {
