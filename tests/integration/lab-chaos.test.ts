@@ -35,6 +35,18 @@ function hubToken(host: string, deviceId: string, se = Math.floor(Date.now() / 1
   return makeSasToken(deriveDeviceKey(lab.groupPrimaryKey, deviceId), encodeURIComponent(`${host}/devices/${deviceId}`), se)
 }
 
+/** A device speaking DPS's MQTT by hand, with a token that expires at `se`. */
+function rawDpsClient(reg: string, se: number) {
+  const sr = `${lab.idScope}/registrations/${reg}`
+  return mqtt.connect(`mqtts://${lab.dpsHost}`, {
+    clientId: reg,
+    username: `${sr}/api-version=2019-03-31`,
+    password: makeSasToken(deriveDeviceKey(lab.groupPrimaryKey, reg), sr, se, 'registration'),
+    ca: lab.ca,
+    reconnectPeriod: 0,
+  })
+}
+
 function rawHubClient(host: string, deviceId: string, opts: { keepalive?: number; password?: string } = {}) {
   return mqtt.connect(`mqtts://${host}`, {
     clientId: deviceId,
@@ -234,14 +246,7 @@ describe('IoT Hub rules', () => {
 
   it('rejects an expired DPS token with 401', async () => {
     const reg = 'rules-dps-expired'
-    const sr = `${lab.idScope}/registrations/${reg}`
-    const c = mqtt.connect(`mqtts://${lab.dpsHost}`, {
-      clientId: reg,
-      username: `${sr}/api-version=2019-03-31`,
-      password: makeSasToken(deriveDeviceKey(lab.groupPrimaryKey, reg), sr, Math.floor(Date.now() / 1000) - 5, 'registration'),
-      ca: lab.ca,
-      reconnectPeriod: 0,
-    })
+    const c = rawDpsClient(reg, Math.floor(Date.now() / 1000) - 5)
     await connacked(c)
     await c.subscribeAsync('$dps/registrations/res/#', { qos: 1 })
     const reply = new Promise<string>((resolve) => c.on('message', (topic) => resolve(topic)))
@@ -252,14 +257,7 @@ describe('IoT Hub rules', () => {
 
   it('keeps one DPS operation per device: registering again abandons the earlier one', async () => {
     const reg = 'rules-dps-again'
-    const sr = `${lab.idScope}/registrations/${reg}`
-    const c = mqtt.connect(`mqtts://${lab.dpsHost}`, {
-      clientId: reg,
-      username: `${sr}/api-version=2019-03-31`,
-      password: makeSasToken(deriveDeviceKey(lab.groupPrimaryKey, reg), sr, Math.floor(Date.now() / 1000) + 3600, 'registration'),
-      ca: lab.ca,
-      reconnectPeriod: 0,
-    })
+    const c = rawDpsClient(reg, Math.floor(Date.now() / 1000) + 3600)
     await connacked(c)
     await c.subscribeAsync('$dps/registrations/res/#', { qos: 1 })
     const replies = new Map<string, { status: string; body: { operationId?: string } }>()
