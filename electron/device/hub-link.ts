@@ -100,6 +100,8 @@ export class HubLink {
     this.tap = new WireTap({
       connectTimeoutMs: o.connectTimeoutMs,
       onDropped: (t, why) => handlers.dropped(t, why),
+      // The SDK's state is unknown after it threw: this link is done, the engine builds another.
+      onFault: (e) => this.fail(`the device SDK failed: ${e.message}`),
     })
     this.base = new MqttBase(this.tap.provider)
     this.auth = SharedAccessKeyAuthenticationProvider.fromConnectionString(

@@ -21,6 +21,7 @@ const { MqttBase } = createRequire(localRequire.resolve('azure-iot-provisioning-
   MqttBase: new (mqttProvider: unknown) => ProvisioningMqttBase
 }
 type SecurityClient = Parameters<typeof ProvisioningDeviceClient.create>[3]
+type RegistrationResult = { assignedHub: string; deviceId: string; substatus?: string }
 
 export interface ProvisioningRequest {
   provisioningHost: string
@@ -45,7 +46,8 @@ export interface Assignment {
  * backoff (honouring retry-after) takes over, visibly.
  */
 export function provision(req: ProvisioningRequest, signal: AbortSignal): Promise<Assignment> {
-  const tap = new WireTap({ connectTimeoutMs: req.timeoutMs })
+  let onFault = (_e: Error) => {}
+  const tap = new WireTap({ connectTimeoutMs: req.timeoutMs, onFault: (e) => onFault(e) })
   const base = new MqttBase(tap.provider)
   // The provisioning client has no CA option of its own; its MqttBase does.
   if (req.ca) base.setOptions({ ca: req.ca })
@@ -71,7 +73,11 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
       signal.removeEventListener('abort', onAbort)
       base.removeListener('message', onReply)
       if (abandon) {
-        client.cancel(() => transport.disconnect(() => tap.forceEnd()))
+        try {
+          client.cancel(() => transport.disconnect(() => tap.forceEnd()))
+        } catch {
+          // A transport whose state machine already threw may throw again: the socket goes regardless.
+        }
         // cancel() can wait on a connect that will never finish; the socket goes regardless.
         setTimeout(() => tap.forceEnd(), 1000).unref()
       }
@@ -93,6 +99,19 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
       req.timeoutMs,
     )
     const onAbort = () => finish(() => reject(new Aborted()), true)
+    // The SDK's state is unknown after it threw: this attempt is over, the engine retries.
+    onFault = (e) =>
+      finish(
+        () =>
+          reject(
+            new ProvisioningFailure(
+              'unreachable',
+              `DPS dropped the connection during the handshake (the provisioning SDK failed: ${e.message})`,
+              false,
+            ),
+          ),
+        true,
+      )
     signal.addEventListener('abort', onAbort)
     const onReply = (topic: string) => {
       const m = /^\$dps\/registrations\/res\/(\d+)\/\?(.*)$/.exec(topic)
@@ -115,7 +134,7 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
     base.on('message', onReply)
 
     if (signal.aborted) return onAbort()
-    client.register((err, result) => {
+    const onRegistered = (err?: Error, result?: RegistrationResult) => {
       if (err) return finish(() => reject(classifyProvisioning(err, tap.lastError)), false)
       if (!result?.assignedHub || !result.deviceId) {
         return finish(
@@ -133,6 +152,11 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
           }),
         false,
       )
-    })
+    }
+    try {
+      client.register(onRegistered)
+    } catch (e) {
+      onFault(e instanceof Error ? e : new Error(String(e)))
+    }
   })
 }

@@ -6,7 +6,11 @@ interface MqttClient extends EventEmitter {
   end(force?: boolean, cb?: () => void): unknown
   unsubscribe(topic: string, cb: (err?: Error) => void): unknown
   stream?: { destroy(): void }
+  [method: string]: unknown
 }
+
+/** The client methods whose completion callback the SDK hands in (the callback is the last argument). */
+const guardedMethods = ['end', 'subscribe', 'unsubscribe', 'publish'] as const
 
 interface MqttModule {
   connect(uri: string, options: Record<string, unknown>): MqttClient
@@ -27,7 +31,10 @@ export type RawError = Error & { code?: string | number }
  *   connect failure as "Not authorized", which is useless for deciding between cache and DPS;
  * - when the last packet arrived, so a keep-alive loss can be told from a closed connection;
  * - a handle to end the socket for certain when a client is abandoned;
- * - inbound packets the SDK would throw on in a later tick (bad JSON, malformed topics).
+ * - inbound packets the SDK would throw on in a later tick (bad JSON, malformed topics);
+ * - throws from the SDK's own code running in mqtt.js events and callbacks, where nothing else
+ *   could catch them (the provisioning transport calls a missing callback when DPS drops the
+ *   connection between CONNACK and SUBACK): they are handed to `onFault`, not to the process.
  */
 export class WireTap {
   lastError: RawError | null = null
@@ -40,8 +47,36 @@ export class WireTap {
     private readonly options: {
       connectTimeoutMs?: number
       onDropped?: (topic: string, why: string) => void
+      /** The SDK threw inside an mqtt.js event or callback; its state is not to be trusted now. */
+      onFault?: (error: Error) => void
     } = {},
   ) {}
+
+  /** The first SDK throw this tap contained, if any. */
+  fault: Error | null = null
+
+  private contain(e: unknown): void {
+    const error = e instanceof Error ? e : new Error(String(e))
+    const first = this.fault === null
+    this.fault ??= error
+    if (!first) return
+    try {
+      this.options.onFault?.(error)
+    } catch {
+      // The fault handler only records and schedules: nothing more may escape from here.
+    }
+  }
+
+  private guard<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) => unknown {
+    return (...args: A) => {
+      try {
+        return fn(...args)
+      } catch (e) {
+        this.contain(e)
+        return undefined
+      }
+    }
+  }
 
   readonly provider = {
     connect: (uri: string, mqttOptions: Record<string, unknown>): MqttClient => {
@@ -71,15 +106,29 @@ export class WireTap {
         this.endingGracefully = once
         return end(force, once)
       }
+      for (const name of guardedMethods) {
+        const method = (client[name] as (...args: unknown[]) => unknown).bind(client)
+        client[name] = (...args: unknown[]) => {
+          const last = args.length - 1
+          if (typeof args[last] === 'function')
+            args[last] = this.guard(args[last] as (...a: unknown[]) => unknown)
+          return method(...args)
+        }
+      }
       const emit = client.emit.bind(client)
       client.emit = (event: string | symbol, ...args: unknown[]): boolean => {
-        if (event !== 'message') return emit(event, ...args)
-        const clean = sanitizeInbound(String(args[0]), args[1] as Buffer)
-        if ('drop' in clean) {
-          this.options.onDropped?.(String(args[0]), clean.drop)
+        try {
+          if (event !== 'message') return emit(event, ...args)
+          const clean = sanitizeInbound(String(args[0]), args[1] as Buffer)
+          if ('drop' in clean) {
+            this.options.onDropped?.(String(args[0]), clean.drop)
+            return true
+          }
+          return emit(event, clean.topic, clean.payload, ...args.slice(2))
+        } catch (e) {
+          this.contain(e)
           return true
         }
-        return emit(event, clean.topic, clean.payload, ...args.slice(2))
       }
       return client
     },
