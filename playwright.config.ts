@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
 import { defineConfig } from '@playwright/test'
 
-// Playwright cannot download its own browsers here: the web shell's tests use Debian's Chromium
-// (apt-get install chromium), or CHROMIUM_PATH. The Electron test needs Electron's binary and
-// skips itself, saying so, where it is missing.
+// The web shell's tests use CHROMIUM_PATH, else Debian's Chromium (apt-get install chromium) where
+// it is installed (Playwright cannot download browsers on every machine), else Playwright's own
+// (npx playwright install chromium: what CI does on Windows and macOS). The Electron test fetches
+// Electron's binary if it can, and skips itself, saying why, where it cannot.
 const chromium =
   process.env['CHROMIUM_PATH'] ??
   (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
