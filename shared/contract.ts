@@ -12,20 +12,40 @@ import type {
 import { behaviourNames } from './domain'
 import type { DeviceModel } from './model'
 import type { PublicSettings } from './settings'
-import { settingsInputSchema } from './settings'
+import { profileIdSchema, settingsInputSchema } from './settings'
 
 // The one contract between the renderer and either shell (Electron IPC or the web shell's
 // WebSocket). Every channel name lives here; both shells and the preload are checked against it.
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError }
+/** An error as the renderer gets it; `field` names the form field a validation error is about. */
+export type ContractError = AppError & { field?: string }
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ContractError }
+
+/** The embedded lab as the window sees it: running in its own process, or stopped and why. */
+export interface LabInfo {
+  status: 'starting' | 'running' | 'stopped'
+  /** Why the lab is not running (it crashed, could not start...), in plain words. */
+  stoppedReason: string | null
+  controlUrl: string | null
+  /** What to type in a terminal to fail the device over and back (reaches this very lab). */
+  tryFailover: string
+  tryFailback: string
+}
 
 export interface AppInfo {
   version: string
   mode: 'lab' | 'central'
   shell: 'electron' | 'web'
-  /** Present when the app runs its embedded lab: what to type in a terminal to fail it over. */
-  lab: { controlUrl: string; tryFailover: string; tryFailback: string } | null
+  /** Present in lab mode: the embedded lab and how to drive it. */
+  lab: LabInfo | null
   model: DeviceModel
+  /** Where the app writes its rotating log file. */
+  logDir: string | null
+  /** The shell can open the logs folder itself (Electron); the web shell shows the path. */
+  canOpenLogs: boolean
+  /** The last fault the app caught and recovered from, for the window to show. */
+  lastFault: { at: number; message: string } | null
 }
 
 const none = z.undefined()
@@ -46,7 +66,10 @@ export const invokeChannels = {
         telemetryMs: z.number().int().min(100).max(3_600_000).optional(),
         reportedMs: z.number().int().min(100).max(3_600_000).optional(),
       })
-      .refine((p) => p.telemetryMs !== undefined || p.reportedMs !== undefined, 'give telemetryMs or reportedMs'),
+      .refine(
+        (p) => p.telemetryMs !== undefined || p.reportedMs !== undefined,
+        'give telemetryMs or reportedMs',
+      ),
     response: {} as Periods,
   },
   'timeline:list': { request: none, response: [] as TimelineEntry[] },
@@ -56,6 +79,14 @@ export const invokeChannels = {
   'settings:get': { request: none, response: {} as PublicSettings },
   'settings:save': { request: settingsInputSchema, response: {} as PublicSettings },
   'settings:useLab': { request: none, response: {} as PublicSettings },
+  'settings:activate': {
+    request: z.object({ id: z.union([z.literal('lab'), profileIdSchema]) }),
+    response: {} as PublicSettings,
+  },
+  'settings:delete': { request: z.object({ id: profileIdSchema }), response: {} as PublicSettings },
+  'lab:restart': { request: none, response: {} as AppInfo },
+  'app:diagnostics': { request: none, response: '' as string },
+  'app:openLogs': { request: none, response: null },
 } as const
 
 export type InvokeChannel = keyof typeof invokeChannels
@@ -70,6 +101,7 @@ export interface EventPayloads {
   'inbound:added': InboundEntry[]
   'reported:changed': ReportedEntry[]
   'settings:changed': PublicSettings
+  'app:changed': AppInfo
 }
 export type EventChannel = keyof EventPayloads
 export const eventChannels = [
@@ -79,6 +111,7 @@ export const eventChannels = [
   'inbound:added',
   'reported:changed',
   'settings:changed',
+  'app:changed',
 ] as const satisfies readonly EventChannel[]
 
 /** Parses a request for a channel; a failure is a typed `bad-request` error, never a throw. */
@@ -87,10 +120,20 @@ export function parseRequest<C extends InvokeChannel>(
   input: unknown,
 ): Result<z.output<(typeof invokeChannels)[C]['request']>> {
   const r = invokeChannels[channel].request.safeParse(input)
-  if (r.success) return { ok: true, value: r.data as z.output<(typeof invokeChannels)[C]['request']> }
+  if (r.success)
+    return { ok: true, value: r.data as z.output<(typeof invokeChannels)[C]['request']> }
+  const first = r.error.issues[0]
+  const field = typeof first?.path[0] === 'string' ? first.path[0] : undefined
   return {
     ok: false,
-    error: { code: 'bad-request', message: r.error.issues.map((i) => (i.path.length ? i.path.join('.') + ': ' : '') + i.message).join('; ') },
+    error: {
+      code: 'bad-request',
+      message: r.error.issues
+        .slice(0, 8)
+        .map((i) => (i.path.length ? i.path.join('.') + ': ' : '') + i.message)
+        .join('; '),
+      ...(field ? { field } : {}),
+    },
   }
 }
 

@@ -10,32 +10,42 @@ import {
   type EventPayloads,
   type InvokeChannel,
   type InvokeResponse,
+  type LabInfo,
   type Result,
 } from '../../shared/contract'
-import type { SessionSnapshot } from '../../shared/domain'
+import type { SessionSnapshot, TimelineEntry } from '../../shared/domain'
 import { parseModel, type DeviceModel } from '../../shared/model'
 import { maskKey, type PublicSettings } from '../../shared/settings'
 import type { DeviceSessionApi, DeviceSessionOptions } from '../device/api'
-import type { LabHandle, LabOptions } from '../../lab/types'
+import { deriveDeviceKey } from '../device/keys'
+import type { LabOptions } from '../../lab/types'
 import { EventBatcher, type BatcherOptions } from './batcher'
+import { diagnosticsText } from './diagnostics'
+import { EmbeddedLab } from './embedded-lab'
 import { AppFailure, toAppError } from './errors'
-import { SettingsStore, type SettingsFile } from './settings-store'
+import type { LabService } from './lab-process'
+import { Redactor, type LogFile } from './log-file'
+import { plainSecretBox, type SecretBox } from './secret-box'
+import { SettingsStore, type ActiveSettings } from './settings-store'
 
 /** The engine and the lab, injected so the core is testable with fakes. */
 export interface CoreDeps {
   createSession(options: DeviceSessionOptions): DeviceSessionApi
-  startLab(options: LabOptions): Promise<LabHandle>
+  /** Starts a lab (in its own process in both shells) and resolves once it listens. */
+  startLab(options: Omit<LabOptions, 'log'>): Promise<LabService>
 }
 
 export interface AppCoreOptions {
-  /** The app's data folder: settings.json, the device's outbox and counters, the lab's CA. */
+  /** The app's data folder: settings.json, each device's outbox and counters. */
   dataDir: string
   shell: AppInfo['shell']
   version: string
   model: DeviceModel
   deps: CoreDeps
+  /** Seals saved keys: the OS keychain in Electron, nothing in the web shell (and it says so). */
+  secretBox?: SecretBox
   /** Options for the embedded lab (tests: ephemeral ports, own data folder, no discovery file). */
-  lab?: LabOptions
+  lab?: Omit<LabOptions, 'log'>
   /** The device the embedded lab runs. */
   labDeviceId?: string
   /** Connect as soon as the session is built (default true). */
@@ -43,7 +53,16 @@ export interface AppCoreOptions {
   /** Extra engine options (tests: short backoff and timeouts). */
   sessionOverrides?: Partial<DeviceSessionOptions>
   batch?: BatcherOptions
+  /** Console lines (already redacted). */
   log?: (line: string) => void
+  /** The rotating log file; every line the core logs goes there too, redacted. */
+  logFile?: LogFile
+  /** Scrubs keys and tokens from everything logged or copied; shared with the log file. */
+  redactor?: Redactor
+  /** The terminal command that moves the device (`npx lizard …` in a checkout; see lizard-hint). */
+  lizardHint?: (verb: 'failover' | 'failback', deviceId: string, controlUrl: string) => string
+  /** Opens the logs folder in the file manager (Electron). */
+  openLogs?: () => Promise<void>
 }
 
 export type InvokeHandlers = {
@@ -58,27 +77,31 @@ export type CoreEventListener = <E extends EventChannel>(
 ) => void
 
 export const DEFAULT_LAB_DEVICE_ID = 'failover_js'
-const DEFAULT_CONTROL_URL = 'http://127.0.0.1:8090'
 
 /** Reads and parses a DTDL interface file (failover.json). */
 export async function loadModel(file: string): Promise<DeviceModel> {
   return parseModel(JSON.parse(await fs.readFile(file, 'utf8')))
 }
 
+/** More faults than this within a minute: the device stays stopped instead of restarting again. */
+const maxFaultRestarts = 3
+
 /**
- * Everything the app does that is not Electron or HTTP: settings, the embedded lab, the device
- * session, the contract's handlers and the event batching. Both shells wrap one of these.
+ * Everything the app does that is not Electron or HTTP: settings and profiles, the embedded lab,
+ * the device session, the contract's handlers, logs and diagnostics. Both shells wrap one.
  */
 export class AppCore {
   readonly settings: SettingsStore
   readonly handlers: InvokeHandlers
+  readonly redactor: Redactor
+  private readonly lab: EmbeddedLab
   private session: DeviceSessionApi | null = null
-  private lab: LabHandle | null = null
   private startupProblem: string | null = null
-  private labStarts = 0
+  private lastFault: AppInfo['lastFault'] = null
+  private faultTimes: number[] = []
   private readonly batcher: EventBatcher
   private readonly listeners = new Set<CoreEventListener>()
-  /** Serialises start / settings changes / stop. */
+  /** Serialises start / settings changes / lab restarts / stop. */
   private queue: Promise<unknown> = Promise.resolve()
   private stopped = false
   /** Settles when start() has done its work: calls made earlier (a window that loads faster
@@ -87,8 +110,18 @@ export class AppCore {
   private readonly ready = new Promise<void>((resolve) => (this.markReady = resolve))
 
   constructor(private readonly options: AppCoreOptions) {
-    this.settings = new SettingsStore(options.dataDir)
+    this.redactor = options.redactor ?? new Redactor()
+    this.settings = new SettingsStore(
+      options.dataDir,
+      options.secretBox ?? plainSecretBox('this shell has no keychain'),
+    )
     this.batcher = new EventBatcher((event, payload) => this.emit(event, payload), options.batch)
+    this.lab = new EmbeddedLab(
+      (o) => options.deps.startLab(o),
+      options.lab ?? {},
+      (line) => this.log(line),
+      () => this.emit('app:changed', this.appInfo()),
+    )
     this.handlers = this.createHandlers()
   }
 
@@ -108,17 +141,20 @@ export class AppCore {
     }
   }
 
-  private log(line: string): void {
-    this.options.log?.(line)
+  /** One line to the console and the log file, with keys and tokens scrubbed. */
+  log(line: string): void {
+    const clean = this.redactor.redact(line)
+    this.options.logFile?.write(clean)
+    this.options.log?.(clean)
   }
 
-  /** Loads settings, starts the embedded lab when there are no central settings, builds the session. */
+  /** Loads settings, starts the embedded lab or the saved profile, builds the session. */
   start(): Promise<void> {
     return this.serial(async () => {
       try {
-        const { settings, problem } = await this.settings.load()
+        const { problem } = await this.settings.load()
         if (problem) this.log(problem)
-        await this.activate(settings)
+        await this.activate()
       } finally {
         this.markReady()
       }
@@ -134,7 +170,34 @@ export class AppCore {
       this.batcher.flush()
       await this.closeSession()
       this.batcher.close()
-      await this.stopLab()
+      await this.lab.stop()
+    })
+  }
+
+  /**
+   * The shells' last resort for an exception nothing else caught (an SDK bug on a later tick): it
+   * is logged, the window is told, and the device session is rebuilt — its outbox is on disk, so
+   * nothing queued is lost. Faults that keep coming leave the device stopped, saying why.
+   */
+  recoverFromFault(err: unknown, origin: string): Promise<void> {
+    const message = this.redactor.redact(
+      err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    )
+    const stack = err instanceof Error && err.stack ? this.redactor.redact(err.stack) : message
+    this.log(`fault (${origin}): ${stack}`)
+    const now = Date.now()
+    this.faultTimes = [...this.faultTimes.filter((t) => now - t < 60_000), now]
+    const restart = this.faultTimes.length <= maxFaultRestarts && !this.stopped
+    this.lastFault = {
+      at: now,
+      message: `${message} — ${restart ? 'the device session was restarted; queued data is kept' : 'repeated faults: the device is stopped; press Connect to try again'}`,
+    }
+    this.emit('app:changed', this.appInfo())
+    return this.serial(async () => {
+      if (this.stopped) return
+      const carried = this.carriedOptions()
+      await this.closeSession()
+      await this.activate(carried, restart)
     })
   }
 
@@ -160,8 +223,8 @@ export class AppCore {
     }
   }
 
-  get labHandle(): LabHandle | null {
-    return this.lab
+  get labHandle(): LabService | null {
+    return this.lab.running
   }
 
   get currentSession(): DeviceSessionApi | null {
@@ -181,44 +244,66 @@ export class AppCore {
     throw new AppFailure('unavailable', this.startupProblem ?? 'The device is not ready yet.')
   }
 
+  /** The switches and periods the user set: saving settings changes where, not what. */
+  private carriedOptions(): Pick<DeviceSessionOptions, 'behaviours' | 'periods'> {
+    const before = this.session?.snapshot()
+    return before ? { behaviours: { ...before.behaviours }, periods: { ...before.periods } } : {}
+  }
+
   private async activate(
-    settings: SettingsFile,
     carried: Pick<DeviceSessionOptions, 'behaviours' | 'periods'> = {},
+    connect = this.options.autoConnect !== false,
   ): Promise<void> {
     this.startupProblem = null
-    let sessionOptions: DeviceSessionOptions
-    const base = {
-      model: this.options.model,
-      ...this.options.sessionOverrides,
-      ...carried,
+    let active: ActiveSettings
+    try {
+      active = this.settings.active()
+    } catch (err) {
+      this.startupProblem = toAppError(err).message
+      this.log(this.startupProblem)
+      return
     }
-    if (settings.mode === 'central' && settings.central) {
-      await this.stopLab()
-      const c = settings.central
+    const base = { model: this.options.model, ...this.options.sessionOverrides, ...carried }
+    let sessionOptions: DeviceSessionOptions
+    if (active.mode === 'central') {
+      await this.lab.stop()
+      const p = active.profile
+      this.redactor.add(active.deviceKey)
       sessionOptions = {
         ...base,
-        idScope: c.idScope,
-        ...(c.keyKind === 'group' ? { groupKey: c.key } : { deviceKey: c.key }),
-        deviceId: c.deviceId,
-        modelId: c.modelId,
-        provisioningHost: c.provisioningHost,
-        transport: c.transport,
-        dataDir: this.deviceDir('central', c.idScope, c.deviceId),
+        idScope: p.idScope,
+        deviceKey: active.deviceKey,
+        deviceId: p.deviceId,
+        modelId: p.modelId,
+        provisioningHost: p.provisioningHost,
+        transport: p.transport,
+        ...(p.ca ? { ca: p.ca } : {}),
+        dataDir: this.deviceDir('central', p.idScope, p.deviceId),
       }
     } else {
-      let lab: LabHandle
+      let lab: LabService
       try {
-        lab = await this.ensureLab()
+        lab = await this.lab.ensure()
       } catch (err) {
         this.startupProblem = `The embedded lab could not start: ${(err as Error).message}`
         this.log(this.startupProblem)
         return
       }
+      // The shells print the lab's address once at start; a lab started again (back from a
+      // profile, or after it stopped) may be on other ports: the terminal must not keep a dead command.
+      if (this.lab.startCount > 1)
+        this.log(
+          `[lab] started again: control ${lab.controlUrl}; try: ${this.labInfo()?.tryFailover ?? ''}`,
+        )
       const deviceId = this.options.labDeviceId ?? DEFAULT_LAB_DEVICE_ID
+      this.redactor.add(lab.groupPrimaryKey)
+      this.redactor.add(lab.groupSecondaryKey)
+      const deviceKey = deriveDeviceKey(lab.groupPrimaryKey, deviceId)
+      this.redactor.add(deviceKey)
       sessionOptions = {
         ...base,
         idScope: lab.idScope,
-        groupKey: lab.groupPrimaryKey,
+        deviceKey,
         deviceId,
         modelId: this.options.model.id,
         provisioningHost: lab.dpsHost,
@@ -240,20 +325,25 @@ export class AppCore {
       const session = this.options.deps.createSession(sessionOptions)
       this.session = session
       this.batcher.attach(session)
-      if (this.options.autoConnect !== false) await session.connect()
+      session.on('timeline', this.logTimeline)
+      if (connect) await session.connect()
     } catch (err) {
       this.startupProblem = `The device could not start: ${toAppError(err).message}`
       this.log(this.startupProblem)
     }
   }
 
+  private readonly logTimeline = (e: TimelineEntry) =>
+    this.log(
+      `[device] ${e.state}${e.hub ? ` ${e.hub}` : ''}: ${e.reason}${e.durationMs !== undefined ? ` (${e.durationMs} ms)` : ''}`,
+    )
+
   /**
    * The device's own folder (outbox, sequence counter, home hub). A device is one device id in
    * one application, so the folder is keyed by the application too: the IoT Central ID scope, or
    * for the embedded lab its scope and hub addresses. Otherwise a device id reused in another
    * application (or a lab that came up on other ports) would inherit a home hub that is not one
-   * of its hubs (every hub then shows as "failed over", every failback counts as a failover)
-   * and would send the other application's queued telemetry.
+   * of its hubs and would send the other application's queued telemetry.
    */
   private deviceDir(mode: 'lab' | 'central', application: string, deviceId: string): string {
     const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-')
@@ -266,124 +356,140 @@ export class AppCore {
     )
   }
 
-  private async ensureLab(): Promise<LabHandle> {
-    if (this.lab) return this.lab
-    // The lab's own default data folder (unless told otherwise): its discovery file there is
-    // what lets `npx lizard failover <id>` find this embedded lab with no flags.
-    const opts: LabOptions = { log: (line) => this.log(`[lab] ${line}`), ...this.options.lab }
-    try {
-      this.lab = await this.options.deps.startLab(opts)
-    } catch (err) {
-      if (!isAddressInUse(err)) throw err
-      // The lab moves off taken ports itself; this is the belt to its braces.
-      this.log(`[lab] default ports are taken (${(err as Error).message}); using free ports`)
-      this.lab = await this.options.deps.startLab({
-        ...opts,
-        dpsPort: 0,
-        hubAPort: 0,
-        hubBPort: 0,
-        controlPort: 0,
-      })
-    }
-    // The shells print the lab's address once at start; a lab started again (back from IoT
-    // Central settings) may be on other ports, and the terminal must not keep a dead command.
-    if (this.labStarts++ > 0)
-      this.log(
-        `[lab] started again: control ${this.lab.controlUrl}; try: ${this.appInfo().lab?.tryFailover ?? ''}`,
-      )
-    return this.lab
-  }
-
-  private async stopLab(): Promise<void> {
-    const lab = this.lab
-    this.lab = null
-    if (lab)
-      await lab
-        .stop()
-        .catch((err: unknown) => this.log(`[lab] stop failed: ${(err as Error).message}`))
-  }
-
   private async closeSession(): Promise<void> {
     const session = this.session
     this.session = null
     this.batcher.attach(null)
-    if (session)
-      await session
-        .close()
-        .catch((err: unknown) => this.log(`session close failed: ${(err as Error).message}`))
+    if (!session) return
+    session.off('timeline', this.logTimeline)
+    await session
+      .close()
+      .catch((err: unknown) => this.log(`session close failed: ${(err as Error).message}`))
   }
 
-  private async rebuild(next: SettingsFile): Promise<PublicSettings> {
-    // The switches and periods the user set stay as they were: saving settings changes where
-    // the device connects, not what it does.
-    const before = this.session?.snapshot()
+  /** Rebuilds the session after the settings changed, and tells the window. */
+  private async rebuild(): Promise<PublicSettings> {
+    const carried = this.carriedOptions()
     await this.closeSession()
-    await this.activate(
-      next,
-      before ? { behaviours: { ...before.behaviours }, periods: { ...before.periods } } : {},
-    )
+    await this.activate(carried)
     const pub = this.publicSettings()
     this.emit('settings:changed', pub)
+    this.emit('app:changed', this.appInfo())
     if (this.session) this.emit('session:changed', this.session.snapshot())
     return pub
   }
 
   publicSettings(): PublicSettings {
-    const s = this.settings.get()
-    if (s.mode === 'central' && s.central) {
-      const c = s.central
+    const profiles = this.settings.publicProfiles()
+    const secretStorage = this.settings.secretStorage()
+    const activeId = this.settings.activeId
+    const p = profiles.find((x) => x.id === activeId)
+    if (p) {
       return {
         mode: 'central',
-        idScope: c.idScope,
-        keyKind: c.keyKind,
-        keyMasked: maskKey(c.key),
-        deviceId: c.deviceId,
-        modelId: c.modelId,
-        provisioningHost: c.provisioningHost,
-        transport: c.transport,
+        activeProfileId: p.id,
+        idScope: p.idScope,
+        keyKind: p.keyKind,
+        keyMasked: p.keyMasked,
+        deviceId: p.deviceId,
+        modelId: p.modelId,
+        provisioningHost: p.provisioningHost,
+        transport: p.transport,
+        profiles,
+        secretStorage,
       }
     }
-    const lab = this.lab
+    const lab = this.lab.running
+    const deviceId = this.options.labDeviceId ?? DEFAULT_LAB_DEVICE_ID
     return {
       mode: 'lab',
+      activeProfileId: null,
       idScope: lab?.idScope ?? '',
       keyKind: 'group',
-      keyMasked: lab ? maskKey(lab.groupPrimaryKey) : '',
-      deviceId: this.options.labDeviceId ?? DEFAULT_LAB_DEVICE_ID,
+      keyMasked: lab ? maskKey(deriveDeviceKey(lab.groupPrimaryKey, deviceId)) : '',
+      deviceId,
       modelId: this.options.model.id,
       provisioningHost: lab?.dpsHost ?? '',
       transport: 'mqtt',
+      profiles,
+      secretStorage,
+    }
+  }
+
+  private labInfo(): LabInfo | null {
+    const state = this.lab.state
+    if (this.settings.activeId !== 'lab' && state.status === 'none') return null
+    const running = this.lab.running
+    const id = this.options.labDeviceId ?? DEFAULT_LAB_DEVICE_ID
+    const url = (running ?? this.lab.last)?.controlUrl ?? 'http://127.0.0.1:8090'
+    // Always name the lab: with several labs on the machine, lizard would otherwise ask which.
+    const hint =
+      this.options.lizardHint ??
+      ((verb, device, control) => `npx lizard ${verb} ${device} --url ${control}`)
+    return {
+      status: state.status === 'none' ? 'starting' : state.status,
+      stoppedReason: state.status === 'stopped' ? state.reason : null,
+      controlUrl: running?.controlUrl ?? null,
+      tryFailover: hint('failover', id, url),
+      tryFailback: hint('failback', id, url),
     }
   }
 
   appInfo(): AppInfo {
-    const lab = this.lab
-    let labInfo: AppInfo['lab'] = null
-    if (lab) {
-      const id = this.options.labDeviceId ?? DEFAULT_LAB_DEVICE_ID
-      const prefix =
-        lab.controlUrl.replace(/\/$/, '') === DEFAULT_CONTROL_URL
-          ? ''
-          : `LIZARD_URL=${lab.controlUrl} `
-      labInfo = {
-        controlUrl: lab.controlUrl,
-        tryFailover: `${prefix}npx lizard failover ${id}`,
-        tryFailback: `${prefix}npx lizard failback ${id}`,
-      }
-    }
     return {
       version: this.options.version,
-      mode:
-        this.settings.get().mode === 'central' && this.settings.get().central ? 'central' : 'lab',
+      mode: this.settings.activeId === 'lab' ? 'lab' : 'central',
       shell: this.options.shell,
-      lab: labInfo,
+      lab: this.labInfo(),
       model: this.options.model,
+      logDir: this.options.logFile?.dir ?? null,
+      canOpenLogs: !!this.options.openLogs,
+      lastFault: this.lastFault,
     }
+  }
+
+  diagnostics(): string {
+    const session = this.session
+    const running = this.lab.running
+    const text = diagnosticsText({
+      info: this.appInfo(),
+      settings: this.publicSettings(),
+      snapshot: session?.snapshot() ?? null,
+      timeline: session?.timeline() ?? [],
+      logTail: this.options.logFile?.tail(100) ?? [],
+      lab: running
+        ? {
+            dpsHost: running.dpsHost,
+            hubs: { a: running.hubs.a.host, b: running.hubs.b.host },
+            controlUrl: running.controlUrl,
+          }
+        : null,
+      startupProblem: this.startupProblem,
+    })
+    return this.redactor.redact(text)
+  }
+
+  private settingsChange(fn: () => Promise<unknown>): Promise<PublicSettings> {
+    return this.serial(async () => {
+      if (this.stopped) throw new AppFailure('unavailable', 'The app is shutting down.')
+      await fn()
+      return this.rebuild()
+    })
   }
 
   private createHandlers(): InvokeHandlers {
     return {
       'app:info': async () => this.appInfo(),
+      'app:diagnostics': async () => this.diagnostics(),
+      'app:openLogs': async () => {
+        if (!this.options.openLogs)
+          throw new AppFailure(
+            'unavailable',
+            `Open ${this.options.logFile?.dir ?? 'the logs folder'} in your file manager.`,
+          )
+        await this.options.openLogs()
+        return null
+      },
       'session:snapshot': async (): Promise<SessionSnapshot> => this.requireSession().snapshot(),
       'session:connect': async () => {
         await this.requireSession().connect()
@@ -405,26 +511,44 @@ export class AppCore {
       'inbound:list': async () => this.requireSession().inbound(),
       'reported:list': async () => this.requireSession().reportedLog(),
       'settings:get': async () => this.publicSettings(),
-      'settings:save': (input) =>
+      'settings:save': (input) => {
+        // Known from now on: whatever library echoes it, it never reaches a log or the window.
+        if (input.key) this.redactor.add(input.key)
+        return this.settingsChange(() => this.settings.save(input))
+      },
+      'settings:useLab': () => this.settingsChange(() => this.settings.activate('lab')),
+      'settings:activate': ({ id }) => this.settingsChange(() => this.settings.activate(id)),
+      'settings:delete': ({ id }) => this.settingsChange(() => this.settings.delete(id)),
+      'lab:restart': () =>
         this.serial(async () => {
           if (this.stopped) throw new AppFailure('unavailable', 'The app is shutting down.')
-          const next = await this.settings.saveCentral(input)
-          return this.rebuild(next)
-        }),
-      'settings:useLab': () =>
-        this.serial(async () => {
-          if (this.stopped) throw new AppFailure('unavailable', 'The app is shutting down.')
-          const next = await this.settings.useLab()
-          return this.rebuild(next)
+          if (this.settings.activeId !== 'lab')
+            throw new AppFailure(
+              'unavailable',
+              'The embedded lab runs only when the lab is the device profile in use.',
+            )
+          const before = this.lab.last
+          const lab = await this.lab.restart().catch((err: unknown) => {
+            throw new AppFailure(
+              'unavailable',
+              `The lab could not start again: ${(err as Error).message}`,
+            )
+          })
+          const same =
+            before !== null &&
+            lab.dpsHost === before.dpsHost &&
+            lab.hubs.a.host === before.hubs.a.host &&
+            lab.hubs.b.host === before.hubs.b.host
+          // Same addresses: the device finds the lab again by itself (and at once, with a nudge).
+          if (same && this.session) this.session.reconnect()
+          else {
+            const carried = this.carriedOptions()
+            await this.closeSession()
+            await this.activate(carried)
+            if (this.session) this.emit('session:changed', this.session.snapshot())
+          }
+          return this.appInfo()
         }),
     }
   }
-}
-
-function isAddressInUse(err: unknown): boolean {
-  if (!err || typeof err !== 'object') return false
-  const e = err as { code?: unknown; message?: unknown }
-  return (
-    e.code === 'EADDRINUSE' || (typeof e.message === 'string' && e.message.includes('EADDRINUSE'))
-  )
 }

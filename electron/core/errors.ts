@@ -1,9 +1,15 @@
+import type { ContractError } from '../../shared/contract'
 import type { AppError } from '../../shared/domain'
 
 /** A failure with a code the renderer can act on. Handlers throw it; the core wraps it into a Result. */
 export class AppFailure extends Error {
   readonly code: AppError['code']
-  constructor(code: AppError['code'], message: string) {
+  constructor(
+    code: AppError['code'],
+    message: string,
+    /** The form field the failure is about, when it is about one. */
+    readonly field?: string,
+  ) {
     super(message)
     this.name = 'AppFailure'
     this.code = code
@@ -11,8 +17,9 @@ export class AppFailure extends Error {
 }
 
 /** Anything thrown by a handler, in words a user can read. Never leaks a stack. */
-export function toAppError(err: unknown): AppError {
-  if (err instanceof AppFailure) return { code: err.code, message: err.message }
+export function toAppError(err: unknown): ContractError {
+  if (err instanceof AppFailure)
+    return { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) }
   if (err && typeof err === 'object' && 'code' in err && 'message' in err) {
     const code = (err as { code: unknown }).code
     const message = String((err as { message: unknown }).message)

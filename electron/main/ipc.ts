@@ -7,13 +7,22 @@ import {
 
 /** The part of a WebFrameMain the sender check reads. */
 export interface SenderFrameLike {
-  url: string
+  processId: number
+  routingId: number
   /** null for a top-level frame. */
   parent: unknown
+  url?: string
+}
+
+/** The part of a WebContents the sender check reads. */
+export interface SenderContentsLike {
+  id: number
+  mainFrame: SenderFrameLike
 }
 
 /** The part of an IpcMainInvokeEvent the handlers read. */
 export interface InvokeEventLike {
+  sender: SenderContentsLike
   senderFrame: SenderFrameLike | null
 }
 
@@ -29,8 +38,8 @@ export interface IpcMainLike {
 export interface IpcRegistration {
   /** Runs a parsed, validated request (AppCore.invoke in the app). */
   invoke(channel: InvokeChannel, request: unknown): Promise<Result<unknown>>
-  /** True when the frame is our renderer's top-level document. */
-  isTrustedSender(frame: SenderFrameLike | null): boolean
+  /** True when the call came from our window's top-level document. */
+  isTrustedSender(event: InvokeEventLike): boolean
   log?: (line: string) => void
 }
 
@@ -44,7 +53,7 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, reg: IpcRegistration):
   const channels = Object.keys(invokeChannels) as InvokeChannel[]
   for (const channel of channels) {
     ipcMain.handle(channel, async (event, ...args) => {
-      if (!reg.isTrustedSender(event.senderFrame)) {
+      if (!reg.isTrustedSender(event)) {
         reg.log?.(`refused ${channel} from ${event.senderFrame?.url ?? 'a destroyed frame'}`)
         return refused(channel)
       }
@@ -75,23 +84,22 @@ function refused(channel: string): Result<never> {
 }
 
 /**
- * Builds the sender check for a renderer loaded from a file (production) or from the dev server
- * (electron-vite dev, ELECTRON_RENDERER_URL). Only the top-level frame of that document passes.
+ * The sender check: a call is ours when it comes from the main window's own web contents and from
+ * that contents' main frame — by identity, not by URL text (a Chromium file URL and Node's
+ * pathToFileURL escape `[ ] ~ %` and Windows drive letters differently, which once refused every
+ * call from a folder like C:\Users\JANEDO~1). Subframes and other windows never pass.
  */
-export function trustedSenderCheck(
-  rendererUrl: string,
-): (frame: SenderFrameLike | null) => boolean {
-  const expected = new URL(rendererUrl)
-  return (frame) => {
-    if (!frame || frame.parent) return false
-    let url: URL
-    try {
-      url = new URL(frame.url)
-    } catch {
-      return false
-    }
-    if (expected.protocol === 'file:')
-      return url.protocol === 'file:' && url.pathname === expected.pathname
-    return url.origin === expected.origin
+export function windowSenderCheck(
+  window: () => SenderContentsLike | null,
+): (event: InvokeEventLike) => boolean {
+  return (event) => {
+    const contents = window()
+    const frame = event.senderFrame
+    if (!contents || !frame || frame.parent) return false
+    if (event.sender !== contents && event.sender.id !== contents.id) return false
+    const main = contents.mainFrame
+    return (
+      frame === main || (frame.processId === main.processId && frame.routingId === main.routingId)
+    )
   }
 }

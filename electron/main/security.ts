@@ -41,13 +41,18 @@ export function hardenSession(ses: Session, devServerUrl: string | undefined): v
   })
 }
 
-/** No navigation away from the renderer, no new windows, no webviews. */
-export function lockDownContents(contents: WebContents, isOwnUrl: (url: string) => boolean): void {
+/**
+ * No navigation away from the renderer, no new windows, no webviews. The app is one page: the
+ * only navigation allowed is to the very URL the page already has (a reload), compared as the
+ * text Chromium itself produced, never against a URL we built.
+ */
+export function lockDownContents(contents: WebContents): void {
+  const sameDocument = (url: string) => url === contents.getURL()
   contents.on('will-navigate', (event, url) => {
-    if (!isOwnUrl(url)) event.preventDefault()
+    if (!sameDocument(url)) event.preventDefault()
   })
   contents.on('will-redirect', (event, url) => {
-    if (!isOwnUrl(url)) event.preventDefault()
+    if (!sameDocument(url)) event.preventDefault()
   })
   contents.on('will-attach-webview', (event) => event.preventDefault())
   contents.setWindowOpenHandler(() => ({ action: 'deny' }))

@@ -67,12 +67,18 @@ export function buildRendererApi(ipc: IpcRendererLike): RendererApi {
     settingsGet: () => call('settings:get'),
     settingsSave: (request) => call('settings:save', request),
     settingsUseLab: () => call('settings:useLab'),
+    settingsActivate: (request) => call('settings:activate', request),
+    settingsDelete: (request) => call('settings:delete', request),
+    labRestart: () => call('lab:restart'),
+    appDiagnostics: () => call('app:diagnostics'),
+    appOpenLogs: () => call('app:openLogs'),
     onSessionChanged: (listener) => subscribe('session:changed', listener),
     onTimelineAdded: (listener) => subscribe('timeline:added', listener),
     onTelemetryAdded: (listener) => subscribe('telemetry:added', listener),
     onInboundAdded: (listener) => subscribe('inbound:added', listener),
     onReportedChanged: (listener) => subscribe('reported:changed', listener),
     onSettingsChanged: (listener) => subscribe('settings:changed', listener),
+    onAppChanged: (listener) => subscribe('app:changed', listener),
   } satisfies RendererApi
   return api
 }

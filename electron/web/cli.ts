@@ -2,7 +2,16 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { AppCore, loadModel } from '../core/index'
+import {
+  AppCore,
+  forkLabChild,
+  labWorkerEntry,
+  loadModel,
+  LogFile,
+  plainSecretBox,
+  Redactor,
+  startLabProcess,
+} from '../core/index'
 import { realDeps } from '../core/engine'
 import { privateLabOptions } from '../../lab/index'
 import type { LabOptions } from '../../lab/types'
@@ -10,7 +19,8 @@ import { startWebShell } from './server'
 
 // `npm run web`: the app without Electron. Same core, same renderer, served to a browser.
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const here = path.dirname(fileURLToPath(import.meta.url))
+const repoRoot = path.resolve(here, '../..')
 
 const usage = `usage: npm run web -- [options]
   --port N            web shell port on 127.0.0.1 (default: a free one)
@@ -48,18 +58,28 @@ async function main(): Promise<void> {
   const log = values.quiet ? () => undefined : (line: string) => console.error(line)
 
   const lab: LabOptions | undefined =
-    labPorts === 'ephemeral'
-      ? privateLabOptions(path.join(dataDir, 'lab'))
-      : undefined
+    labPorts === 'ephemeral' ? privateLabOptions(path.join(dataDir, 'lab')) : undefined
+  const redactor = new Redactor()
+  const spawnLab = forkLabChild(labWorkerEntry(here))
   const core = new AppCore({
     dataDir,
     shell: 'web',
     version: process.env['npm_package_version'] ?? '0.0.0',
     model: await loadModel(path.join(repoRoot, 'failover.json')),
-    deps: realDeps,
+    // The lab runs in a child process: whatever happens to it, this process and its device go on.
+    deps: realDeps((options) =>
+      startLabProcess(spawnLab, options, (line) => core.log(`[lab] ${line}`)),
+    ),
+    secretBox: plainSecretBox('the browser shell has no keychain'),
+    redactor,
+    logFile: new LogFile(path.join(dataDir, 'logs'), redactor),
     lab,
     log,
   })
+  // The last resort: an exception nothing caught (an SDK bug on a later tick) is recorded, shown,
+  // and the device session restarted from its on-disk outbox, instead of ending the process.
+  process.on('uncaughtException', (err) => void core.recoverFromFault(err, 'uncaught exception'))
+  process.on('unhandledRejection', (err) => void core.recoverFromFault(err, 'unhandled rejection'))
   await core.start()
   const shell = await startWebShell({
     core,

@@ -10,7 +10,12 @@ import {
   type InvokeChannel,
 } from '../../shared/contract'
 import { AppCore } from '../../electron/core/index'
-import { registerIpcHandlers, trustedSenderCheck } from '../../electron/main/ipc'
+import {
+  registerIpcHandlers,
+  windowSenderCheck,
+  type InvokeEventLike,
+  type SenderContentsLike,
+} from '../../electron/main/ipc'
 import { buildRendererApi } from '../../electron/preload/api'
 import { IpcPair } from './app/ipc-pair'
 import { fakeDeps, testModel } from './app/fakes'
@@ -26,8 +31,13 @@ import {
 // The Electron shell's wiring — main's ipcMain.handle registrations and the preload's API —
 // with Electron's ipc modules stood in by an in-process pair.
 
-const rendererUrl = 'file:///opt/app/resources/app.asar/out/renderer/index.html'
-const ownFrame = { url: rendererUrl, parent: null }
+// What Chromium reports for a page under C:\Users\JANEDO~1: not the text Node's pathToFileURL
+// would build (it escapes ~ and keeps the drive letter's case). Identity, not text, decides.
+const rendererUrl =
+  'file:///C:/Users/JANEDO~1/AppData/Local/Programs/app/resources/app.asar/out/renderer/index.html'
+const mainFrame = { url: rendererUrl, parent: null, processId: 4, routingId: 1 }
+const windowContents: SenderContentsLike = { id: 7, mainFrame }
+const ownFrame: InvokeEventLike = { sender: windowContents, senderFrame: mainFrame }
 
 let dataDir: string
 let core: AppCore
@@ -49,7 +59,7 @@ beforeEach(async () => {
   pair = new IpcPair()
   unregister = registerIpcHandlers(pair.main, {
     invoke: (channel, request) => core.invoke(channel, request),
-    isTrustedSender: trustedSenderCheck(rendererUrl),
+    isTrustedSender: windowSenderCheck(() => windowContents),
   })
   core.onEvent((event, payload) => pair.send(event, payload))
   await core.start()
@@ -84,11 +94,11 @@ describe('Electron IPC wiring', () => {
       () => deps.sessions,
       () => pair.received,
     )
-    // The key is on disk, owner-only, and nowhere the renderer saw.
+    // The scenario ends by deleting the profile it saved: nothing of it lingers in the file.
     const file = JSON.parse(await readFile(path.join(dataDir, 'settings.json'), 'utf8')) as {
-      central: { key: string }
+      profiles: unknown[]
     }
-    expect(file.central.key).toMatch(/^Y2VudHJhbC1n/)
+    expect(file.profiles).toEqual([])
   })
 
   it('rejects bad input with a typed bad-request error', async () => {
@@ -110,14 +120,27 @@ describe('Electron IPC wiring', () => {
 
   it('refuses calls from a frame that is not our renderer', async () => {
     const session = deps.sessions[0]!
-    const frames = [
-      { url: 'https://evil.example/', parent: null },
-      { url: 'file:///tmp/other.html', parent: null },
-      { url: rendererUrl, parent: { url: rendererUrl } }, // an iframe inside our page
-      null, // a destroyed frame
+    const otherWindow: SenderContentsLike = {
+      id: 8,
+      mainFrame: { url: rendererUrl, parent: null, processId: 5, routingId: 1 },
+    }
+    const callers: InvokeEventLike[] = [
+      // Another window, even one showing the very same page.
+      { sender: otherWindow, senderFrame: otherWindow.mainFrame },
+      // An iframe inside our page (same process, its own routing id).
+      {
+        sender: windowContents,
+        senderFrame: { url: rendererUrl, parent: mainFrame, processId: 4, routingId: 2 },
+      },
+      // A top-level frame of our contents that is not its main frame any more.
+      {
+        sender: windowContents,
+        senderFrame: { url: 'https://evil.example/', parent: null, processId: 9, routingId: 3 },
+      },
+      { sender: windowContents, senderFrame: null }, // a destroyed frame
     ]
-    for (const frame of frames) {
-      const api = buildRendererApi(pair.renderer(frame))
+    for (const caller of callers) {
+      const api = buildRendererApi(pair.renderer(caller))
       expectError(
         await api.sessionDisconnect(),
         'bad-request',
@@ -128,11 +151,15 @@ describe('Electron IPC wiring', () => {
     expect(session.calls).not.toContain('disconnect')
   })
 
-  it('accepts the dev server origin when running under electron-vite dev', () => {
-    const check = trustedSenderCheck('http://localhost:5173/')
-    expect(check({ url: 'http://localhost:5173/index.html', parent: null })).toBe(true)
-    expect(check({ url: 'http://localhost:5174/', parent: null })).toBe(false)
-    expect(check({ url: 'not a url', parent: null })).toBe(false)
+  it('refuses everything while there is no window', () => {
+    const check = windowSenderCheck(() => null)
+    expect(check(ownFrame)).toBe(false)
+  })
+
+  it('accepts the main frame whatever URL text it has (dev server, odd Windows paths)', () => {
+    const check = windowSenderCheck(() => windowContents)
+    for (const url of ['http://localhost:5173/', 'file:///c:/Users/Jane%20Doe/[x]/index.html'])
+      expect(check({ sender: windowContents, senderFrame: { ...mainFrame, url } })).toBe(true)
   })
 
   it('subscriptions strip the IPC event and unsubscribe', async () => {

@@ -27,6 +27,8 @@ interface Pending {
 }
 
 const REQUEST_TIMEOUT_MS = 30_000
+/** The web shell closes the socket on a message larger than this (see server.ts MAX_MESSAGE). */
+const MAX_REQUEST_CHARS = 4 << 20
 
 export function createWebApi(
   socketUrl: string,
@@ -103,6 +105,18 @@ export function createWebApi(
   function call(channel: InvokeChannel, request?: unknown): Promise<Result<unknown>> {
     return new Promise((resolve) => {
       const id = nextId++
+      const text = JSON.stringify(
+        request === undefined ? { id, channel } : { id, channel, request },
+      )
+      // Sent, it would cost the connection; answered here, it costs nothing.
+      if (text.length > MAX_REQUEST_CHARS)
+        return resolve({
+          ok: false,
+          error: {
+            code: 'bad-request',
+            message: `${channel}: the request is ${Math.round(text.length / 1024)} KiB, more than the app takes; shorten what you typed`,
+          },
+        })
       const timer = setTimeout(() => {
         outbox.delete(id)
         if (pending.delete(id))
@@ -118,9 +132,6 @@ export function createWebApi(
           resolve(r)
         },
       })
-      const text = JSON.stringify(
-        request === undefined ? { id, channel } : { id, channel, request },
-      )
       if (ws && ws.readyState === WebSocketImpl.OPEN) ws.send(text)
       else outbox.set(id, text)
     })

@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
 import type { EventChannel, EventPayloads, RendererApi, Result } from '../../../shared/contract'
+import { deriveDeviceKey } from '../../../electron/device/keys'
 import type { FakeSession } from './fakes'
 import { FAKE_LAB_KEY } from './fakes'
 
@@ -32,6 +33,7 @@ export function recordEvents(api: RendererApi) {
     'inbound:added': [],
     'reported:changed': [],
     'settings:changed': [],
+    'app:changed': [],
   }
   const offs = [
     api.onSessionChanged((p) => got['session:changed'].push(p)),
@@ -40,6 +42,7 @@ export function recordEvents(api: RendererApi) {
     api.onInboundAdded((p) => got['inbound:added'].push(p)),
     api.onReportedChanged((p) => got['reported:changed'].push(p)),
     api.onSettingsChanged((p) => got['settings:changed'].push(p)),
+    api.onAppChanged((p) => got['app:changed'].push(p)),
   ]
   return { got, off: () => offs.forEach((o) => o()) }
 }
@@ -59,7 +62,9 @@ export async function exerciseEveryChannel(
   // app:info — lab mode, with the command to try
   const info = value(await api.appInfo())
   expect(info.mode).toBe('lab')
-  expect(info.lab?.tryFailover).toMatch(/lizard failover failover_js$/)
+  // The hint names this app's own lab, so it works whatever other labs run on the machine.
+  expect(info.lab?.tryFailover).toBe('npx lizard failover failover_js --url http://127.0.0.1:18090')
+  expect(info.lab?.status).toBe('running')
   expect(info.model.id).toBe('dtmi:Sample:Failover;1')
 
   // session:snapshot — the fake connected on start
@@ -113,59 +118,89 @@ export async function exerciseEveryChannel(
   expect(s0.mode).toBe('lab')
   expect(s0.keyMasked).toMatch(/^•+.{4}$/)
 
-  // settings:save — central; the session is rebuilt with the key; the renderer gets it masked only
+  // settings:save — a profile; the session gets the derived device key, never the group key;
+  // the renderer sees the device key masked
   const centralKey = 'Y2VudHJhbC1ncm91cC1rZXktbmV2ZXItc2hvd24tdG8tdGhlLXJlbmRlcmVy'
+  const dev1Key = deriveDeviceKey(centralKey, 'dev-1')
   const built = sessions().length
-  const saved = value(
-    await api.settingsSave({
-      idScope: '0ne00ABCDEF',
-      keyKind: 'group',
-      key: centralKey,
-      deviceId: 'dev-1',
-      modelId: 'dtmi:Sample:Failover;1',
-      provisioningHost: 'global.azure-devices-provisioning.net',
-      transport: 'mqtt',
-    }),
-  )
+  const profile = {
+    name: 'Central test',
+    idScope: '0ne00ABCDEF',
+    keyKind: 'group' as const,
+    key: centralKey,
+    keepGroupKey: true,
+    deviceId: 'dev-1',
+    modelId: 'dtmi:Sample:Failover;1',
+    provisioningHost: 'global.azure-devices-provisioning.net',
+    transport: 'mqtt' as const,
+  }
+  const saved = value(await api.settingsSave(profile))
   expect(saved).toMatchObject({
     mode: 'central',
     idScope: '0ne00ABCDEF',
     deviceId: 'dev-1',
-    keyMasked: '••••••••' + centralKey.slice(-4),
+    keyMasked: '••••••••' + dev1Key.slice(-4),
   })
+  expect(saved.profiles).toEqual([
+    expect.objectContaining({ name: 'Central test', groupKeyKept: true, keyUnreadable: false }),
+  ])
+  const profileId = saved.activeProfileId!
   expect(sessions()).toHaveLength(built + 1)
   expect(sessions()[built - 1]!.closed).toBe(true)
-  expect(session().options.groupKey).toBe(centralKey)
+  expect(session().options.deviceKey).toBe(dev1Key)
+  expect(session().options.groupKey).toBeUndefined()
   expect(session().options.provisioningHost).toBe('global.azure-devices-provisioning.net')
   await until(() => events.got['settings:changed'].length > 0)
   expect(value(await api.appInfo()).mode).toBe('central')
   expect(value(await api.appInfo()).lab).toBeNull()
 
-  // settings:save with an empty key keeps the saved one
+  // An empty key keeps the saved one; the kept group key derives the new device id's key
   value(
     await api.settingsSave({
-      idScope: '0ne00ABCDEF',
-      keyKind: 'group',
+      ...profile,
+      profileId,
       key: '',
       deviceId: 'dev-2',
-      modelId: 'dtmi:Sample:Failover;1',
-      provisioningHost: 'global.azure-devices-provisioning.net',
       transport: 'mqttws',
     }),
   )
-  expect(session().options.groupKey).toBe(centralKey)
+  expect(session().options.deviceKey).toBe(deriveDeviceKey(centralKey, 'dev-2'))
   expect(session().options.transport).toBe('mqttws')
 
-  // settings:useLab — back to the embedded lab
+  // settings:useLab — back to the embedded lab; the profile stays for later
   const lab = value(await api.settingsUseLab())
   expect(lab.mode).toBe('lab')
-  expect(session().options.groupKey).toBe(FAKE_LAB_KEY)
+  expect(lab.profiles).toHaveLength(1)
+  expect(session().options.deviceKey).toBe(deriveDeviceKey(FAKE_LAB_KEY, 'failover_js'))
   expect(session().options.hubLabels).toMatchObject({ 'hub-a:1': 'A', 'hub-b:2': 'B' })
 
-  // Neither key ever reached the renderer side.
-  const wire = JSON.stringify(allReceived()) + JSON.stringify(events.got)
-  expect(wire).not.toContain(centralKey)
-  expect(wire).not.toContain(FAKE_LAB_KEY)
+  // settings:activate and settings:delete — switch to the profile and back, then delete it
+  expect(value(await api.settingsActivate({ id: profileId })).deviceId).toBe('dev-2')
+  const afterDelete = value(await api.settingsDelete({ id: profileId }))
+  expect(afterDelete).toMatchObject({ mode: 'lab', profiles: [] })
+  expect(session().options.deviceId).toBe('failover_js')
+
+  // lab:restart — the lab comes back where it was and the device carries on
+  const restarted = value(await api.labRestart())
+  expect(restarted.lab).toMatchObject({ status: 'running', controlUrl: 'http://127.0.0.1:18090' })
+
+  // app:diagnostics — what a user pastes into a ticket, keys masked
+  const diag = value(await api.appDiagnostics())
+  expect(diag).toMatch(/IoT Central HA device — diagnostics/)
+  expect(diag).toMatch(/failover_js/)
+  // app:openLogs — a shell without a file manager says where the logs are instead
+  expectError(await api.appOpenLogs(), 'unavailable')
+
+  // Neither key, nor a key derived from them, ever reached the renderer side.
+  const wire = JSON.stringify(allReceived()) + JSON.stringify(events.got) + diag
+  for (const secret of [
+    centralKey,
+    dev1Key,
+    deriveDeviceKey(centralKey, 'dev-2'),
+    FAKE_LAB_KEY,
+    deriveDeviceKey(FAKE_LAB_KEY, 'failover_js'),
+  ])
+    expect(wire).not.toContain(secret)
 
   events.off()
 }
@@ -214,5 +249,18 @@ export async function exerciseBadInput(api: RendererApi, sessions: () => FakeSes
     'bad-settings',
     /key/,
   )
+  // A megabyte in a field is refused, naming the field, before anything else happens.
+  const huge = await api.settingsSave({
+    idScope: '0ne00ABCDEF',
+    keyKind: 'group',
+    key: 'A'.repeat(1 << 20),
+    deviceId: 'dev-1',
+    modelId: 'dtmi:Sample:Failover;1',
+    provisioningHost: 'h'.repeat(5000),
+    transport: 'mqtt',
+  })
+  expectError(huge, 'bad-request', /at most/)
+  expect(!huge.ok && huge.error.field).toBe('key')
+  expect(!huge.ok && huge.error.message.length).toBeLessThan(1000)
   expect(sessions()[sessions().length - 1]!.calls.length).toBe(before)
 }

@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AppCore, EventBatcher } from '../../../electron/core/index'
 import type { AppInfo, EventChannel, Result } from '../../../shared/contract'
 import type { SessionSnapshot } from '../../../shared/domain'
+import type { PublicSettings } from '../../../shared/settings'
+import { deriveDeviceKey } from '../../../electron/device/keys'
 import { fakeDeps, FakeSession, testModel } from './fakes'
 import { expectError, until, value } from './contract-scenario'
 
@@ -101,7 +103,10 @@ describe('AppCore', () => {
     )
     expect(value(await core.invoke('app:info', undefined))).toMatchObject({
       mode: 'lab',
-      lab: null,
+      lab: {
+        status: 'stopped',
+        stoppedReason: expect.stringMatching(/cannot write the CA/),
+      },
     })
     await core.stop()
   })
@@ -117,10 +122,24 @@ describe('AppCore', () => {
     const { core, deps } = await makeCore()
     await core.start()
     expect(deps.labs).toHaveLength(0)
-    expect(deps.sessions[0]!.options).toMatchObject({ groupKey: central.key, deviceId: 'dev-1' })
-    expect(deps.sessions[0]!.options.deviceKey).toBeUndefined()
-    value(await core.invoke('settings:save', { ...central, keyKind: 'device', key: '' }))
-    expect(deps.sessions[1]!.options).toMatchObject({ deviceKey: central.key })
+    // The device connects with the key derived for it; the group key is not kept or used.
+    expect(deps.sessions[0]!.options).toMatchObject({
+      deviceKey: deriveDeviceKey(central.key, 'dev-1'),
+      deviceId: 'dev-1',
+    })
+    expect(deps.sessions[0]!.options.groupKey).toBeUndefined()
+    const profileId = (value(await core.invoke('settings:get', undefined)) as PublicSettings)
+      .activeProfileId!
+    const deviceKey = 'ZGV2aWNlLWtleS1mb3ItZGV2LTEtMTIzNDU2Nzg5MA=='
+    value(
+      await core.invoke('settings:save', {
+        ...central,
+        profileId,
+        keyKind: 'device',
+        key: deviceKey,
+      }),
+    )
+    expect(deps.sessions[1]!.options).toMatchObject({ deviceKey })
     expect(deps.sessions[1]!.options.groupKey).toBeUndefined()
     await core.stop()
   })
@@ -147,9 +166,17 @@ describe('AppCore', () => {
     const lines: string[] = []
     const { core } = await makeCore(deps, { log: (l) => lines.push(l) })
     await core.start()
-    value(await core.invoke('settings:save', central))
-    value(await core.invoke('settings:save', { ...central, idScope: '0ne00OTHER1', key: '' }))
-    value(await core.invoke('settings:save', central))
+    const profileId = (value(await core.invoke('settings:save', central)) as PublicSettings)
+      .activeProfileId!
+    value(
+      await core.invoke('settings:save', {
+        ...central,
+        profileId,
+        idScope: '0ne00OTHER1',
+        key: '',
+      }),
+    )
+    value(await core.invoke('settings:save', { ...central, profileId, key: '' }))
     value(await core.invoke('settings:useLab', undefined))
     const dirs = deps.sessions.map((s) => s.options.dataDir)
     expect(dirs[1]).not.toBe(dirs[2]) // same device id, another application
@@ -158,7 +185,7 @@ describe('AppCore', () => {
     expect(new Set(dirs.map((d) => path.dirname(d))).size).toBe(4)
     // The terminal hears the restarted lab's address: the one printed at start may be dead.
     expect(lines.filter((l) => l.includes('[lab] started again'))).toEqual([
-      expect.stringMatching(/control \S+; try: .*npx lizard failover failover_js$/),
+      expect.stringMatching(/control (\S+); try: npx lizard failover failover_js --url \1$/),
     ])
     await core.stop()
   })
@@ -193,15 +220,16 @@ describe('AppCore', () => {
     const results = await Promise.all([
       core.invoke('settings:save', central),
       core.invoke('settings:useLab', undefined),
-      core.invoke('settings:save', { ...central, key: '', deviceId: 'dev-9' }),
+      core.invoke('settings:save', { ...central, deviceId: 'dev-9' }),
     ])
     for (const r of results) value(r)
     expect(deps.sessions.slice(0, -1).every((s) => s.closed)).toBe(true)
     expect(deps.sessions.at(-1)!.options.deviceId).toBe('dev-9')
     const saved = JSON.parse(await readFile(path.join(dataDir, 'settings.json'), 'utf8')) as {
-      mode: string
+      active: string
+      profiles: { id: string; deviceId: string }[]
     }
-    expect(saved.mode).toBe('central')
+    expect(saved.profiles.find((p) => p.id === saved.active)?.deviceId).toBe('dev-9')
     await core.stop()
   })
 

@@ -5,8 +5,8 @@ import type {
   DeviceSessionEvents,
   DeviceSessionOptions,
 } from '../../../electron/device/api'
-import type { LabHandle, LabOptions } from '../../../lab/types'
-import type { CoreDeps } from '../../../electron/core/index'
+import type { LabOptions } from '../../../lab/types'
+import type { CoreDeps, LabService } from '../../../electron/core/index'
 import { loadModel } from '../../../electron/core/index'
 import {
   defaultBehaviours,
@@ -182,13 +182,20 @@ export class FakeSession extends EventEmitter implements DeviceSessionApi {
 
 export const FAKE_LAB_KEY = 'bGFiLWdyb3VwLWtleS1mb3ItdGVzdHMtb25seS0xMjM0NTY3OA=='
 
+export interface FakeLabRecord {
+  options: LabOptions
+  stopped: boolean
+  /** Makes the lab's process die on its own, as a crash would. */
+  crash(reason: string): void
+}
+
 /** Fake engine + lab for AppCore; `sessions` lists every session built, newest last. */
 export function fakeDeps(): CoreDeps & {
   sessions: FakeSession[]
-  labs: { options: LabOptions; stopped: boolean }[]
+  labs: FakeLabRecord[]
 } {
   const sessions: FakeSession[] = []
-  const labs: { options: LabOptions; stopped: boolean }[] = []
+  const labs: FakeLabRecord[] = []
   return {
     sessions,
     labs,
@@ -198,24 +205,31 @@ export function fakeDeps(): CoreDeps & {
       return s
     },
     async startLab(options) {
-      const record = { options, stopped: false }
+      let onExit: ((reason: string) => void) | null = null
+      const record: FakeLabRecord = {
+        options,
+        stopped: false,
+        crash: (reason) => onExit?.(reason),
+      }
       labs.push(record)
-      const handle = {
+      const port = (wanted: number | undefined, fallback: number) =>
+        wanted === undefined ? fallback : wanted
+      const lab: LabService = {
         idScope: '0neLAB0001',
         groupPrimaryKey: FAKE_LAB_KEY,
         groupSecondaryKey: FAKE_LAB_KEY,
-        dpsHost: '127.0.0.1:18883',
+        dpsHost: `127.0.0.1:${port(options.dpsPort, 18883)}`,
         hubs: { a: { host: 'hub-a:1', port: 1 }, b: { host: 'hub-b:2', port: 2 } },
-        controlUrl: 'http://127.0.0.1:18090',
+        controlUrl: `http://127.0.0.1:${port(options.controlPort, 18090)}`,
         ca: 'FAKE CA',
         caPath: '/nonexistent/ca.pem',
         webSockets: { enabled: false, reason: 'test' },
-        state: {},
         async stop() {
           record.stopped = true
         },
+        onExit: (listener) => (onExit = listener),
       }
-      return handle as unknown as LabHandle
+      return lab
     },
   }
 }

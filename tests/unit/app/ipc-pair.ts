@@ -1,4 +1,4 @@
-import type { IpcMainLike, InvokeEventLike, SenderFrameLike } from '../../../electron/main/ipc'
+import type { IpcMainLike, InvokeEventLike } from '../../../electron/main/ipc'
 import type { IpcRendererLike } from '../../../electron/preload/api'
 
 type Handler = (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>
@@ -26,8 +26,8 @@ export class IpcPair {
     },
   }
 
-  /** A renderer whose calls come from `frame`. */
-  renderer(frame: SenderFrameLike | null): IpcRendererLike {
+  /** A renderer whose calls come from the web contents and frame of `from`. */
+  renderer(from: InvokeEventLike): IpcRendererLike {
     return {
       invoke: async (channel, ...args) => {
         const h = this.handlers.get(channel)
@@ -35,7 +35,7 @@ export class IpcPair {
           throw new Error(
             `Error invoking remote method '${channel}': No handler registered for '${channel}'`,
           )
-        const result = structuredClone(await h({ senderFrame: frame }, ...structuredClone(args)))
+        const result = structuredClone(await h(from, ...structuredClone(args)))
         this.received.push(result)
         return result
       },

@@ -1,121 +1,49 @@
-import { EventEmitter } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { invokeChannels, type Result } from '../../../shared/contract'
+import { invokeChannels, type AppInfo, type Result } from '../../../shared/contract'
 import type { SessionSnapshot } from '../../../shared/domain'
+import type { PublicSettings } from '../../../shared/settings'
 import { CONTENT_SECURITY_POLICY } from '../../../electron/main/security'
+import { until, type ElectronFixture } from './electron-stub'
 
 // electron/main/index.ts as Electron would run it, with the electron module stood in (its binary
-// is not installed everywhere) and the REAL core, engine and lab behind it on free ports. Checks
-// the window's security settings, the handlers, the event forwarding and the clean quit.
+// is not installed everywhere) and the REAL core, engine and lab behind it on free ports — the lab
+// in a real child process, as Electron's utilityProcess would run it. Checks the window's
+// security settings, the handlers, the event forwarding, the lab's isolation and the clean quit.
 
-const fx = vi.hoisted(() => ({
-  dataDir: '',
-  windows: [] as unknown[],
-  handlers: new Map<string, (...a: unknown[]) => Promise<unknown>>(),
-}))
+const fx = vi.hoisted(
+  () =>
+    ({
+      dataDir: '',
+      isPackaged: false,
+      windows: [],
+      handlers: new Map(),
+      labChildren: [],
+      menu: null,
+      clipboard: [],
+      opened: [],
+    }) as unknown as ElectronFixture,
+)
 
-vi.mock('electron', async () => {
-  const { EventEmitter: EE } = await import('node:events')
-  const path = await import('node:path')
-  const repoRoot = path.resolve(import.meta.dirname, '../../..')
-  const app = Object.assign(new EE(), {
-    requestSingleInstanceLock: vi.fn(() => true),
-    enableSandbox: vi.fn(),
-    whenReady: () => Promise.resolve(),
-    // What Electron reports when started as `electron out/main/index.js` (Playwright's
-    // _electron.launch does this): the bundle's folder, not the repo root.
-    getAppPath: () => path.join(repoRoot, 'out', 'main'),
-    getPath: vi.fn(() => fx.dataDir),
-    setPath: vi.fn(),
-    getVersion: () => '0.1.0-test',
-    quit: vi.fn(),
-    exit: vi.fn(),
-  })
-  class WebContents extends EE {
-    sent: [string, unknown][] = []
-    openHandler: ((d: unknown) => unknown) | null = null
-    send(channel: string, payload: unknown) {
-      this.sent.push([channel, structuredClone(payload)])
-    }
-    isDestroyed() {
-      return false
-    }
-    setWindowOpenHandler(h: (d: unknown) => unknown) {
-      this.openHandler = h
-    }
-  }
-  class BrowserWindow extends EE {
-    webContents = new WebContents()
-    loaded: string | null = null
-    constructor(readonly options: { webPreferences: Record<string, unknown> }) {
-      super()
-      fx.windows.push(this)
-      app.emit('web-contents-created', {}, this.webContents)
-    }
-    static getAllWindows() {
-      return fx.windows
-    }
-    async loadFile(file: string) {
-      this.loaded = file
-    }
-    async loadURL(url: string) {
-      this.loaded = url
-    }
-    show() {}
-    isMinimized() {
-      return false
-    }
-    restore() {}
-    focus() {}
-  }
-  const ses = {
-    setPermissionRequestHandler: vi.fn(),
-    setPermissionCheckHandler: vi.fn(),
-    setDevicePermissionHandler: vi.fn(),
-    webRequest: { onHeadersReceived: vi.fn() },
-  }
-  const ipcMain = {
-    handle: vi.fn((channel: string, h: (...a: unknown[]) => Promise<unknown>) =>
-      fx.handlers.set(channel, h),
-    ),
-    removeHandler: vi.fn(),
-  }
-  const electron = {
-    app,
-    BrowserWindow,
-    ipcMain,
-    session: { defaultSession: ses },
-    dialog: { showErrorBox: vi.fn() },
-  }
-  return { ...electron, default: electron }
-})
-
-type FakeWindow = EventEmitter & {
-  options: { webPreferences: Record<string, unknown> }
-  loaded: string | null
-  webContents: EventEmitter & {
-    sent: [string, unknown][]
-    openHandler: ((d: unknown) => unknown) | null
-  }
-}
+vi.mock('electron', async () => (await import('./electron-stub')).electronStub(fx))
 
 const electron = await import('electron')
-const rendererUrl = pathToFileURL(
-  path.resolve(import.meta.dirname, '../../../electron/renderer/index.html'),
-).href
-const own = { senderFrame: { url: rendererUrl, parent: null } }
-
-async function until(cond: () => boolean, ms: number) {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 25))
-  }
+const win = () => fx.windows[0]!
+/** A call as our window's own main frame makes it. */
+const own = () => ({ sender: win().webContents, senderFrame: win().webContents.mainFrame })
+const call = async <T>(channel: string, request?: unknown): Promise<Result<T>> =>
+  (await fx.handlers.get(channel)!(own(), ...(request === undefined ? [] : [request]))) as Result<T>
+const info = async () => {
+  const r = await call<AppInfo>('app:info')
+  if (!r.ok) throw new Error(r.error.message)
+  return r.value
 }
+const sentOf = (channel: string) =>
+  win()
+    .webContents.sent.filter(([c]) => c === channel)
+    .map(([, p]) => p)
 
 beforeAll(async () => {
   fx.dataDir = mkdtempSync(path.join(os.tmpdir(), 'iotc-main-'))
@@ -130,6 +58,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   vi.unstubAllEnvs()
+  for (const c of fx.labChildren) c.kill('SIGKILL')
   rmSync(fx.dataDir, { recursive: true, force: true })
 })
 
@@ -139,17 +68,19 @@ describe('Electron main process (electron stood in, real engine and lab)', () =>
     expect(electron.app.enableSandbox).toHaveBeenCalled()
   })
 
-  it('opens one window with context isolation, sandbox and no Node', () => {
-    const win = fx.windows[0] as FakeWindow
-    expect(win.options.webPreferences).toMatchObject({
+  it('opens one window with context isolation, sandbox, no Node, and the app icon', () => {
+    const w = win()
+    expect(w.options.webPreferences).toMatchObject({
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
       webviewTag: false,
+      devTools: true, // development; a packaged app has none (main-packaged.test.ts)
     })
-    expect(String(win.options.webPreferences['preload'])).toMatch(/preload[/\\]index\.cjs$/)
-    expect(win.loaded).toMatch(/renderer[/\\]index\.html$/)
+    expect(String(w.options.webPreferences['preload'])).toMatch(/preload[/\\]index\.cjs$/)
+    expect(w.loaded).toMatch(/renderer[/\\]index\.html$/)
+    expect(w.options.icon).toMatch(/resources[/\\]icon\.png$/)
   })
 
   it('denies every permission request', () => {
@@ -187,12 +118,12 @@ describe('Electron main process (electron stood in, real engine and lab)', () =>
   })
 
   it('blocks navigation away and new windows', () => {
-    const wc = (fx.windows[0] as FakeWindow).webContents
+    const wc = win().webContents
     const away = { preventDefault: vi.fn() }
     wc.emit('will-navigate', away, 'https://evil.example/')
     expect(away.preventDefault).toHaveBeenCalled()
     const reload = { preventDefault: vi.fn() }
-    wc.emit('will-navigate', reload, rendererUrl)
+    wc.emit('will-navigate', reload, wc.getURL())
     expect(reload.preventDefault).not.toHaveBeenCalled()
     expect(wc.openHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' })
     const webview = { preventDefault: vi.fn() }
@@ -200,50 +131,98 @@ describe('Electron main process (electron stood in, real engine and lab)', () =>
     expect(webview.preventDefault).toHaveBeenCalled()
   })
 
-  it('answers the renderer, refuses other frames and bad input', async () => {
-    const snap = (await fx.handlers.get('session:snapshot')!(own)) as Result<SessionSnapshot>
-    expect(snap.ok).toBe(true)
+  it('answers its window by identity, refuses other frames and bad input', async () => {
+    expect((await call<SessionSnapshot>('session:snapshot')).ok).toBe(true)
+    // The same window's frame, whatever URL text Chromium reports (a short Windows path here).
+    const oddUrl = {
+      sender: win().webContents,
+      senderFrame: {
+        ...win().webContents.mainFrame,
+        url: 'file:///C:/Users/JANEDO~1/AppData/Local/app/resources/app.asar/out/renderer/index.html',
+      },
+    }
+    expect(((await fx.handlers.get('session:snapshot')!(oddUrl)) as Result<unknown>).ok).toBe(true)
     const refused = (await fx.handlers.get('session:disconnect')!({
-      senderFrame: { url: 'https://evil.example/', parent: null },
+      sender: win().webContents,
+      senderFrame: { url: win().webContents.getURL(), parent: null, processId: 1, routingId: 9 },
     })) as Result<null>
     expect(refused).toMatchObject({ ok: false, error: { code: 'bad-request' } })
-    const bad = (await fx.handlers.get('session:setBehaviour')!(own, {
-      name: 'nope',
-      enabled: true,
-    })) as Result<unknown>
+    const bad = await call('session:setBehaviour', { name: 'nope', enabled: true })
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } })
   })
 
   it('connects the lab device and forwards engine events to the window', async () => {
-    const wc = (fx.windows[0] as FakeWindow).webContents
     await until(
       () =>
-        wc.sent.some(
-          ([c, p]) => c === 'session:changed' && (p as SessionSnapshot).state.kind === 'connected',
-        ),
+        sentOf('session:changed').some((p) => (p as SessionSnapshot).state.kind === 'connected'),
       30_000,
     )
-    expect(wc.sent.some(([c]) => c === 'timeline:added')).toBe(true)
-    const info = (await fx.handlers.get('app:info')!(own)) as Result<{
-      shell: string
-      lab: { tryFailover: string }
-    }>
-    expect(info).toMatchObject({
-      ok: true,
-      value: {
-        shell: 'electron',
-        lab: { tryFailover: expect.stringContaining('npx lizard failover failover_js') },
+    expect(sentOf('timeline:added').length).toBeGreaterThan(0)
+    expect(await info()).toMatchObject({
+      shell: 'electron',
+      canOpenLogs: true,
+      lab: {
+        status: 'running',
+        tryFailover: expect.stringMatching(/^npx lizard failover failover_js --url http:/),
       },
     })
   }, 40_000)
 
+  it('keeps saved keys sealed by the keychain and says so', async () => {
+    const settings = await call<PublicSettings>('settings:get')
+    expect(settings).toMatchObject({
+      ok: true,
+      value: { secretStorage: { encrypted: true, notice: null } },
+    })
+  })
+
+  it('a menu without DevTools surprises: Help opens the logs and copies diagnostics', async () => {
+    const help = (
+      fx.menu as { role?: string; submenu?: { label?: string; click?: () => void }[] }[]
+    ).find((m) => m.role === 'help')!
+    const item = (label: string) => help.submenu!.find((i) => i.label === label)!
+    item('Open Logs Folder').click!()
+    expect(fx.opened.at(-1)).toBe(path.join(fx.dataDir, 'logs'))
+    item('Copy Diagnostics').click!()
+    expect(fx.clipboard.at(-1)).toMatch(/diagnostics[\s\S]*failover_js/)
+    // The log file has the lab's address and the device's connection changes.
+    const log = readFileSync(path.join(fx.dataDir, 'logs', 'app.log'), 'utf8')
+    expect(log).toMatch(/embedded lab: control http:\/\/127\.0\.0\.1:\d+/)
+    expect(log).toMatch(/\[device\] connected/)
+  })
+
+  it('a lab process that dies leaves the app and its window running, and can be restarted', async () => {
+    const before = await info()
+    const child = fx.labChildren.at(-1)!
+    child.kill('SIGKILL')
+    await until(
+      () => sentOf('app:changed').some((p) => (p as AppInfo).lab?.status === 'stopped'),
+      15_000,
+    )
+    const stopped = await info()
+    expect(stopped.lab).toMatchObject({
+      status: 'stopped',
+      stoppedReason: expect.stringMatching(/^the lab process exited with code \d+/),
+    })
+    // The device is still there, and says its lab is gone.
+    expect((await call<SessionSnapshot>('session:snapshot')).ok).toBe(true)
+    const mark = sentOf('session:changed').length
+    const restarted = await call<AppInfo>('lab:restart')
+    expect(restarted).toMatchObject({ ok: true, value: { lab: { status: 'running' } } })
+    // Back on the same ports, so the device's settings hold and it reconnects by itself.
+    expect(restarted.ok && restarted.value.lab!.controlUrl).toBe(before.lab!.controlUrl)
+    await until(
+      () =>
+        sentOf('session:changed')
+          .slice(mark)
+          .some((p) => (p as SessionSnapshot).state.kind === 'connected'),
+      30_000,
+    )
+  }, 60_000)
+
   it('disconnects cleanly on quit, stops the lab, then quits', async () => {
-    const info = (await fx.handlers.get('app:info')!(own)) as Result<{
-      lab: { controlUrl: string }
-    }>
-    const controlUrl = info.ok ? info.value.lab.controlUrl : ''
+    const controlUrl = (await info()).lab!.controlUrl!
     expect((await fetch(`${controlUrl}/health`)).ok).toBe(true)
-    const logs = vi.spyOn(console, 'log')
     const ev = { preventDefault: vi.fn() }
     electron.app.emit('before-quit', ev)
     expect(ev.preventDefault).toHaveBeenCalled()
@@ -253,12 +232,18 @@ describe('Electron main process (electron stood in, real engine and lab)', () =>
       15_000,
     )
     // The device left the hub before the lab went down.
-    expect(logs.mock.calls.some((c) => /failover_js disconnected/.test(String(c[0])))).toBe(true)
+    const log = readFileSync(path.join(fx.dataDir, 'logs', 'app.log'), 'utf8')
+    expect(log).toMatch(/failover_js disconnected/)
     await expect(fetch(`${controlUrl}/health`)).rejects.toThrow()
-    logs.mockRestore()
+    expect(fx.labChildren.every((c) => c.exitCode !== null || c.signalCode !== null)).toBe(true)
     // The second before-quit (from app.quit) goes through.
     const again = { preventDefault: vi.fn() }
     electron.app.emit('before-quit', again)
     expect(again.preventDefault).not.toHaveBeenCalled()
+    // Nothing secret reached the log folder.
+    const logs = readdirSync(path.join(fx.dataDir, 'logs'))
+      .map((f) => readFileSync(path.join(fx.dataDir, 'logs', f), 'utf8'))
+      .join('\n')
+    expect(logs).not.toMatch(/sig=(?!\[redacted\])|SharedAccessSignature (?!\[redacted\])/)
   }, 20_000)
 })
