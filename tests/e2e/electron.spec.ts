@@ -25,7 +25,7 @@ function findElectron(): { path: string | null; reason: string } {
     timeoutMs: 5 * 60_000,
     connectTimeoutMs: 15_000,
   })
-  const result = { path: found.binary, reason: found.binary ? '' : found.reason }
+  const result = { path: found.binary, reason: found.reason ?? '' }
   process.env['IOTC_E2E_ELECTRON'] = JSON.stringify(result)
   return result
 }
