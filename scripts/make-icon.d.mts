@@ -1,0 +1,2 @@
+export function renderPixels(): Buffer
+export function renderIcon(): Buffer
