@@ -1,0 +1,128 @@
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import { listPackage } from '@electron/asar'
+import { Arch, Platform, build } from 'electron-builder'
+
+// Packs the app the way `npm run dist` does, with electron-builder itself and this repo's
+// electron-builder.yml, except that Electron comes from a stand-in folder instead of a download:
+// a file holding only Electron's fuse wire, so electron-builder flips the fuses in it as it would
+// in the real binary. What the package holds (the ASAR), the fuses and the deb's metadata can
+// then be read where no Electron binary can be had.
+
+const require = createRequire(import.meta.url)
+const root = path.resolve(import.meta.dirname, '../../..')
+
+/** The built files the package must carry; they come from `npm run build`. */
+export const builtFiles = [
+  'out/main/index.js',
+  'out/preload/index.cjs',
+  'out/renderer/index.html',
+  'out/cli/lizard.js',
+  'out/lab/worker.js',
+]
+
+// Electron's fuse sentinel, then wire version 1, 8 fuses, as Electron 45 ships them:
+// RunAsNode on, cookie encryption off, NODE_OPTIONS on, --inspect on, ASAR integrity off,
+// only-from-ASAR off, browser V8 snapshot off, file:// privileges on.
+const sentinel = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'
+const shippedWire = '10110001'
+
+export interface Packed {
+  /** Paths inside app.asar, with forward slashes and no leading slash. */
+  asarFiles: string[]
+  /** The packaged executable, whose fuse wire electron-builder flipped. */
+  binary: string
+  /** The deb's maintainer and project URL, as electron-builder's deb target computes them. */
+  deb: { maintainer: string; url: string }
+  /** The Linux desktop icons electron-builder made from resources/. */
+  icons: { file: string; size: number }[]
+  appId: string
+}
+
+/** A copy of the repository (node_modules linked), with files a careless config would ship. */
+function projectCopy(dir: string): string {
+  const project = path.join(dir, 'project')
+  const skip = new Set(['node_modules', '.git', 'release', 'dist', 'test-output', 'test-results'])
+  cpSync(root, project, {
+    recursive: true,
+    filter: (src) => !skip.has(path.relative(root, src).split(path.sep)[0]!),
+  })
+  symlinkSync(path.join(root, 'node_modules'), path.join(project, 'node_modules'), 'junction')
+  writeFileSync(path.join(project, 'out/main/index.js.map'), '{}')
+  mkdirSync(path.join(project, '.lab-data'), { recursive: true })
+  writeFileSync(path.join(project, '.lab-data/ca.pem'), '-----BEGIN CERTIFICATE-----\n')
+  writeFileSync(path.join(project, 'server-key.pem'), '-----BEGIN PRIVATE KEY-----\n')
+  return project
+}
+
+function fakeElectron(dir: string): string {
+  const dist = path.join(dir, 'electron-dist')
+  mkdirSync(dist)
+  const binary = path.join(dist, 'electron')
+  writeFileSync(
+    binary,
+    Buffer.concat([Buffer.from(sentinel), Buffer.from([1, 8]), Buffer.from(shippedWire)]),
+  )
+  chmodSync(binary, 0o755)
+  writeFileSync(path.join(dist, 'version'), require('electron/package.json').version)
+  return dist
+}
+
+export async function packForLinux(dir: string): Promise<Packed> {
+  const missing = builtFiles.filter((f) => !existsSync(path.join(root, f)))
+  if (missing.length) throw new Error(`${missing.join(', ')} missing: run npm run build first`)
+  const project = projectCopy(dir)
+  const output = path.join(dir, 'release')
+  let deb: Packed['deb'] | null = null
+  let icons: Packed['icons'] = []
+  let appId = ''
+
+  await build({
+    projectDir: project,
+    targets: Platform.LINUX.createTarget('dir', Arch.x64),
+    config: {
+      electronDist: fakeElectron(dir),
+      npmRebuild: false,
+      directories: { output },
+      afterPack: async (context) => {
+        // The deb target's own metadata check (what stopped `npm run dist` before), run here
+        // because building a deb needs fpm, a download.
+        const { default: FpmTarget } = require('app-builder-lib/out/targets/FpmTarget')
+        const { LinuxTargetHelper } = require('app-builder-lib/out/targets/LinuxTargetHelper')
+        const helper = new LinuxTargetHelper(context.packager)
+        const target = new FpmTarget('deb', context.packager, helper, context.outDir)
+        const meta = await target.checkOptions()
+        deb = { maintainer: meta.maintainer, url: meta.url }
+        icons = await helper.icons
+        appId = context.packager.appInfo.id
+      },
+    },
+  })
+
+  const unpacked = path.join(output, 'linux-unpacked')
+  return {
+    asarFiles: listPackage(path.join(unpacked, 'resources', 'app.asar'), { isPack: false }).map(
+      (f) => f.replace(/\\/g, '/').replace(/^\//, ''),
+    ),
+    binary: path.join(unpacked, 'iotc-ha-device'),
+    deb: deb!,
+    icons,
+    appId,
+  }
+}
+
+export function tempDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'iotc-pack-'))
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
