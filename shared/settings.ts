@@ -153,7 +153,7 @@ export function parseEnvSettings(text: string): {
     if (!m) continue
     const name = m[1]!.toUpperCase()
     let value = m[2]!.trim()
-    const quoted = /^(['"])(.*)\1$/.exec(value)
+    const quoted = /^(['"])(.*?)\1(\s+#.*)?$/.exec(value)
     if (quoted) value = quoted[2]!
     else value = value.replace(/\s+#.*$/, '')
     const target = envNames[name as keyof typeof envNames]

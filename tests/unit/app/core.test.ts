@@ -326,3 +326,68 @@ describe('AppCore start-up', () => {
     await core.stop()
   })
 })
+
+describe('AppCore when things break', () => {
+  it('a lab process that stops is shown with its reason and can be started again', async () => {
+    const { core, deps } = await makeCore()
+    const infos: AppInfo[] = []
+    core.onEvent((event, payload) => event === 'app:changed' && infos.push(payload as AppInfo))
+    await core.start()
+    deps.labs[0]!.crash('the lab process exited with code 1')
+    expect(infos.at(-1)!.lab).toMatchObject({
+      status: 'stopped',
+      stoppedReason: 'the lab process exited with code 1',
+    })
+    // The device is still there: its reconnection continues on its own.
+    expect(deps.sessions[0]!.closed).toBe(false)
+    const back = value(await core.invoke('lab:restart', undefined)) as AppInfo
+    expect(back.lab).toMatchObject({ status: 'running', controlUrl: 'http://127.0.0.1:18090' })
+    // Same ports again (the lab's own ones, even where they were free ports at first).
+    expect(deps.labs[1]!.options).toMatchObject({ dpsPort: 18883, controlPort: 18090 })
+    // Same addresses: the session carries on, nudged to reconnect now.
+    expect(deps.sessions).toHaveLength(1)
+    expect(deps.sessions[0]!.calls).toContain('reconnect')
+    await core.stop()
+  })
+
+  it('lab:restart is refused while a profile is in use', async () => {
+    const { core } = await makeCore()
+    await core.start()
+    value(await core.invoke('settings:save', central))
+    expectError(
+      await core.invoke('lab:restart', undefined),
+      'unavailable',
+      /lab is the device profile/,
+    )
+    await core.stop()
+  })
+
+  it('a fault nobody caught restarts the session (outbox kept) and is shown; repeated ones stop it', async () => {
+    const lines: string[] = []
+    const { core, deps } = await makeCore(fakeDeps(), { log: (l) => lines.push(l) })
+    await core.start()
+    value(await core.invoke('session:setBehaviour', { name: 'c2dCommands', enabled: false }))
+    await core.recoverFromFault(new TypeError('callback is not a function'), 'uncaught exception')
+    expect(deps.sessions).toHaveLength(2)
+    expect(deps.sessions[0]!.closed).toBe(true)
+    // Same device folder: the new session picks up the outbox the old one left.
+    expect(deps.sessions[1]!.options.dataDir).toBe(deps.sessions[0]!.options.dataDir)
+    expect(deps.sessions[1]!.options.behaviours).toMatchObject({ c2dCommands: false })
+    expect(deps.sessions[1]!.calls).toEqual(['connect'])
+    const info = value(await core.invoke('app:info', undefined)) as AppInfo
+    expect(info.lastFault?.message).toMatch(
+      /TypeError: callback is not a function — the device session was restarted/,
+    )
+    expect(lines.join('\n')).toMatch(
+      /fault \(uncaught exception\): TypeError: callback is not a function/,
+    )
+    for (let i = 0; i < 3; i++)
+      await core.recoverFromFault(new Error('again'), 'uncaught exception')
+    const last = deps.sessions.at(-1)!
+    expect(last.calls).toEqual([]) // built, not connected: the user decides
+    expect((value(await core.invoke('app:info', undefined)) as AppInfo).lastFault?.message).toMatch(
+      /repeated faults: the device is stopped/,
+    )
+    await core.stop()
+  })
+})

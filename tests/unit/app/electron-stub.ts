@@ -1,9 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process'
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { vi } from 'vitest'
+import { testKeychain } from '../../support/keychain'
 
 // The `electron` module stood in for the main process's tests (its binary is not installed
 // everywhere). Everything behind it is real: the core, the engine, and the lab, which runs in a
@@ -143,22 +143,7 @@ export function electronStub(fx: ElectronFixture) {
     },
   }
   // A keychain stand-in that really encrypts, so a test can tell sealed from plain.
-  const key = randomBytes(32)
-  const safeStorage = {
-    isEncryptionAvailable: () => true,
-    getSelectedStorageBackend: () => 'gnome_libsecret',
-    encryptString(plain: string) {
-      const iv = randomBytes(12)
-      const c = createCipheriv('aes-256-gcm', key, iv)
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()])
-      return Buffer.concat([iv, c.getAuthTag(), body])
-    },
-    decryptString(data: Buffer) {
-      const d = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12))
-      d.setAuthTag(data.subarray(12, 28))
-      return Buffer.concat([d.update(data.subarray(28)), d.final()]).toString('utf8')
-    },
-  }
+  const safeStorage = testKeychain()
   const electron = {
     app,
     BrowserWindow,

@@ -100,3 +100,26 @@ describe('web shell client', () => {
     expect(socketUrlFromLocation(new URL('http://127.0.0.1:5/'))).toBeNull()
   })
 })
+
+describe('a request too large for the socket', () => {
+  it('is answered in the window with a reason, and the connection stays up', async () => {
+    const web = connect()
+    latest().accept()
+    const r = await web.api.settingsSave({
+      idScope: '0ne00ABCDEF',
+      keyKind: 'group',
+      key: 'A'.repeat(5 << 20),
+      deviceId: 'd',
+      modelId: 'dtmi:x;1',
+      provisioningHost: 'h',
+      transport: 'mqtt',
+    })
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: /more than the app takes/ },
+    })
+    expect(latest().sent).toEqual([])
+    expect(latest().readyState).toBe(FakeSocket.OPEN)
+    web.close()
+  })
+})
