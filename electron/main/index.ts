@@ -11,6 +11,7 @@ import {
   session,
   shell,
 } from 'electron'
+import pkg from '../../package.json'
 import { main as lizardMain } from '../../lab/cli'
 import { privateLabOptions } from '../../lab/index'
 import type { LabOptions } from '../../lab/types'
@@ -34,7 +35,7 @@ import { hardenSession, lockDownContents } from './security'
 // file only owns the window, its security, the menu, the IPC wiring and the app's lifecycle.
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const homepage = 'https://github.com/iotc-ha/iotc-ha-device'
+const homepage = pkg.homepage
 
 // `<app> --lizard failover <id>`: a packaged app is its own lizard, for users without Node.
 const lizardAt = process.argv.indexOf('--lizard')

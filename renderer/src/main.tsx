@@ -3,8 +3,10 @@ import { createRoot } from 'react-dom/client'
 import type { RendererApi } from '../../shared/contract'
 import { createWebApi, socketUrlFromLocation } from './api/web-api'
 import { App } from './App'
+import { ErrorBoundary } from './components/ErrorBoundary'
 import { actions, connectStore, notify, reloadAll } from './store'
 import './styles.css'
+import './shell.css'
 
 /** Electron's preload exposes window.api; in a browser the web shell's WebSocket stands in. */
 function pickApi(): RendererApi | null {
@@ -34,6 +36,8 @@ else
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <ErrorBoundary>
+      <App />
+    </ErrorBoundary>
   </StrictMode>,
 )

@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import type { AppInfo, RendererApi, Result } from '../../shared/contract'
+import type { AppInfo, ContractError, RendererApi, Result } from '../../shared/contract'
 import type {
   AppError,
   BehaviourName,
@@ -11,6 +11,7 @@ import type {
   TimelineEntry,
 } from '../../shared/domain'
 import type { PublicSettings, SettingsInput } from '../../shared/settings'
+import { copyText } from './format'
 
 // One store for the window. Data flows one way: contract events → store → view; user actions go
 // back as contract calls and their failures land in `notices` (shown in the error banner).
@@ -146,6 +147,7 @@ export function connectStore(rendererApi: RendererApi): () => void {
       // A new device session: start the lists over.
       void reloadAll(true)
     }),
+    rendererApi.onAppChanged((info) => useApp.setState({ info })),
   ]
   void reloadAll(false)
   return () => {
@@ -196,37 +198,74 @@ function mergeTelemetry(fetched: TelemetrySample[], live: TelemetrySample[]): Te
   return next.length > MAX_TELEMETRY ? next.slice(next.length - MAX_TELEMETRY) : next
 }
 
+/**
+ * What the user last asked of each switch, while the engine has not confirmed it yet. A switch is
+ * never disabled while a call is on its way: a second press (or Space) is the user's latest word
+ * and is carried out after the first, in order — a press swallowed by a disabled control was a
+ * defect (and made the browser test fail at random).
+ */
+const switchIntent = new Map<BehaviourName, boolean>()
+const switchSending = new Set<BehaviourName>()
+/** The engine's value before the first unconfirmed press, to fall back on if it refuses. */
+const switchConfirmed = new Map<BehaviourName, boolean>()
+
+function showBehaviour(name: BehaviourName, enabled: boolean) {
+  useApp.setState((s) =>
+    s.snapshot
+      ? { snapshot: { ...s.snapshot, behaviours: { ...s.snapshot.behaviours, [name]: enabled } } }
+      : {},
+  )
+}
+
+async function sendBehaviour(name: BehaviourName): Promise<void> {
+  if (switchSending.has(name)) return
+  switchSending.add(name)
+  try {
+    for (;;) {
+      const wanted = switchIntent.get(name)
+      if (wanted === undefined) return
+      const r = await run(`behaviour:${name}`, () =>
+        requireApi().sessionSetBehaviour({ name, enabled: wanted }),
+      )
+      if (switchIntent.get(name) !== wanted) continue // pressed again meanwhile: send the latest
+      switchIntent.delete(name)
+      if (r.ok)
+        useApp.setState((s) =>
+          s.snapshot ? { snapshot: { ...s.snapshot, behaviours: r.value } } : {},
+        )
+      else {
+        // Refused: show what the engine has, not what was asked.
+        const snap = await requireApi().sessionSnapshot()
+        if (snap.ok) setSnapshot(snap.value)
+        else showBehaviour(name, switchConfirmed.get(name) ?? !wanted)
+      }
+      return
+    }
+  } finally {
+    switchSending.delete(name)
+    if (!switchIntent.has(name)) switchConfirmed.delete(name)
+  }
+}
+
 export const actions = {
   connect: () => run('connect', () => requireApi().sessionConnect()),
   disconnect: () => run('disconnect', () => requireApi().sessionDisconnect()),
   reconnect: () => run('reconnect', () => requireApi().sessionReconnect()),
-  async setBehaviour(name: BehaviourName, enabled: boolean) {
-    // The switch moves at once; the engine's answer (or a failure) settles it.
-    const before = useApp.getState().snapshot?.behaviours
-    useApp.setState((s) =>
-      s.snapshot
-        ? { snapshot: { ...s.snapshot, behaviours: { ...s.snapshot.behaviours, [name]: enabled } } }
-        : {},
-    )
-    const r = await run(`behaviour:${name}`, () =>
-      requireApi().sessionSetBehaviour({ name, enabled }),
-    )
-    if (r.ok)
-      useApp.setState((s) =>
-        s.snapshot ? { snapshot: { ...s.snapshot, behaviours: r.value } } : {},
-      )
-    else if (before)
-      useApp.setState((s) =>
-        s.snapshot ? { snapshot: { ...s.snapshot, behaviours: before } } : {},
-      )
+  /** The switch moves at once; the engine's answer (or a failure) settles it. */
+  setBehaviour(name: BehaviourName, enabled: boolean): Promise<void> {
+    const shown = useApp.getState().snapshot?.behaviours[name]
+    if (!switchConfirmed.has(name) && shown !== undefined) switchConfirmed.set(name, shown)
+    switchIntent.set(name, enabled)
+    showBehaviour(name, enabled)
+    return sendBehaviour(name)
   },
   async setPeriods(periods: Partial<Periods>) {
     const r = await run('periods', () => requireApi().sessionSetPeriods(periods))
     if (r.ok)
       useApp.setState((s) => (s.snapshot ? { snapshot: { ...s.snapshot, periods: r.value } } : {}))
   },
-  /** Returns the error so the form can show it next to the fields. */
-  async saveSettings(input: SettingsInput): Promise<AppError | null> {
+  /** Returns the error so the form can show it next to the fields (`field` names which). */
+  async saveSettings(input: SettingsInput): Promise<ContractError | null> {
     useApp.setState((s) => ({ pending: { ...s.pending, settings: true } }))
     try {
       const r = await requireApi().settingsSave(input)
@@ -241,6 +280,25 @@ export const actions = {
     const r = await run('settings', () => requireApi().settingsUseLab())
     if (r.ok) useApp.setState({ settings: r.value, settingsOpen: false })
   },
+  async activateProfile(id: string) {
+    const r = await run('settings', () => requireApi().settingsActivate({ id }))
+    if (r.ok) useApp.setState({ settings: r.value })
+  },
+  /** Returns the error so the dialog can show it. */
+  async deleteProfile(id: string): Promise<AppError | null> {
+    const r = await run('settings', () => requireApi().settingsDelete({ id }))
+    if (r.ok) useApp.setState({ settings: r.value })
+    return r.ok ? null : r.error
+  },
+  async restartLab() {
+    const r = await run('lab', () => requireApi().labRestart())
+    if (r.ok) useApp.setState({ info: r.value })
+  },
+  async copyDiagnostics(): Promise<boolean> {
+    const r = await run('diagnostics', () => requireApi().appDiagnostics())
+    return r.ok ? copyText(r.value) : false
+  },
+  openLogs: () => run('logs', () => requireApi().appOpenLogs()),
   openSettings: (open: boolean) => useApp.setState({ settingsOpen: open }),
   setTransport: (transport: AppState['transport']) => useApp.setState({ transport }),
 }

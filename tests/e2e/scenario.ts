@@ -3,11 +3,16 @@ import { labJson, labTelemetryCount, lizard, shot } from './helpers'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** The lab's control URL as the window shows it ("Try it: LIZARD_URL=… npx lizard failover …"). */
-export async function controlUrlFromHint(page: Page, fallback: string | null): Promise<string> {
+/** The lab's control URL as the window shows it ("Try it: npx lizard failover … --url URL"). */
+export async function controlUrlFromHint(
+  page: Page,
+  fallback: string | null = null,
+): Promise<string> {
   const text = await page.getByTestId('lab-try-failover').innerText()
-  const m = /LIZARD_URL=(\S+)/.exec(text)
-  return m?.[1] ?? fallback ?? 'http://127.0.0.1:8090'
+  const m = /--url (\S+)|(http:\/\/127\.0\.0\.1:\d+)/.exec(text)
+  const url = m?.[1] ?? m?.[2] ?? fallback
+  if (!url) throw new Error(`the hint names no lab: ${text}`)
+  return url
 }
 
 /**

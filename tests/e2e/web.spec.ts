@@ -3,6 +3,7 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { expect, test } from '@playwright/test'
+import { deriveDeviceKey } from '../../electron/device/keys'
 import { upgradeStatus } from '../support/ws'
 import { lizard, shot, startWebApp, type WebApp } from './helpers'
 import { controlUrlFromHint, deviceScenario } from './scenario'
@@ -34,7 +35,7 @@ test('connects, toggles telemetry, fails over and back, shows commands and desir
   })
   page.on('pageerror', (e) => consoleErrors.push(e.message))
   await page.goto(app.url)
-  const controlUrl = await controlUrlFromHint(page, app.controlUrl)
+  const controlUrl = await controlUrlFromHint(page)
   expect(controlUrl).toBe(app.controlUrl)
   await deviceScenario(page, { controlUrl, deviceId: 'failover_js', prefix: 'web-' })
 
@@ -113,7 +114,7 @@ test('connects, toggles telemetry, fails over and back, shows commands and desir
     await page.keyboard.press('Enter')
     const dialog = page.getByRole('dialog', { name: 'Device settings' })
     await expect(dialog).toBeVisible()
-    await expect(page.getByTestId('settings-idScope')).toBeFocused()
+    await expect(page.getByTestId('settings-profile')).toBeFocused()
     for (let i = 0; i < 12; i++) await page.keyboard.press('Tab')
     expect(await dialog.evaluate((d) => d.contains(d.ownerDocument.activeElement))).toBe(true)
     await page.keyboard.press('Escape')
@@ -145,15 +146,17 @@ test('connects, toggles telemetry, fails over and back, shows commands and desir
     await expect(page.getByTestId('lab-hint')).toBeHidden()
     await expect(page.getByTestId('error-device')).toBeVisible({ timeout: 30_000 })
     await expect(page.locator('body')).not.toContainText(enrollment.groupPrimaryKey)
-    await expect(page.locator('.sidebar')).toContainText(enrollment.groupPrimaryKey.slice(-4))
+    // Only the device key derived for central_dev is kept, and shown masked.
+    const deviceKey = deriveDeviceKey(enrollment.groupPrimaryKey, 'central_dev')
+    await expect(page.locator('.sidebar')).toContainText(deviceKey.slice(-4))
+    await expect(page.locator('body')).not.toContainText(deviceKey)
     await shot(page, 'web-10-central-unreachable')
     // The saved key stays saved: an empty key field keeps it.
     await page.getByTestId('settings-open').click()
     await expect(page.getByTestId('settings-key')).toHaveValue('')
-    await expect(page.getByTestId('settings-key')).toHaveAttribute(
-      'placeholder',
-      /leave empty to keep/,
-    )
+    await expect(page.getByTestId('settings-dialog')).toContainText(/Leave empty to keep/)
+    // This shell has no keychain, and says so where the key is entered.
+    await expect(page.getByTestId('settings-storage')).toContainText(/not encrypted/)
     await page.getByTestId('settings-use-lab').click()
     await expect(page.getByTestId('settings-form')).toBeHidden()
     await expect(page.getByTestId('header-device')).toHaveText('failover_js')

@@ -27,7 +27,8 @@ export function Behaviours() {
               role="switch"
               data-testid={`behaviour-${name}`}
               checked={behaviours?.[name] ?? false}
-              disabled={!behaviours || pending[`behaviour:${name}`]}
+              disabled={!behaviours}
+              aria-busy={pending[`behaviour:${name}`] ? true : undefined}
               onChange={(e) => void actions.setBehaviour(name, e.target.checked)}
             />
             <span className="track" aria-hidden="true" />

@@ -1,8 +1,12 @@
+import { useState } from 'react'
 import { actions, useApp } from '../store'
 import { Behaviours } from './Behaviours'
+import { ProfileSwitcher } from './ProfileSwitcher'
 
 export function Sidebar() {
   const settings = useApp((s) => s.settings)
+  const info = useApp((s) => s.info)
+  const [copied, setCopied] = useState<boolean | null>(null)
   return (
     <aside className="sidebar">
       <Behaviours />
@@ -13,6 +17,10 @@ export function Sidebar() {
             <dt>mode</dt>
             <dd data-testid="device-mode">
               {settings.mode === 'lab' ? 'lab (embedded)' : 'IoT Central'}
+            </dd>
+            <dt>profile</dt>
+            <dd>
+              <ProfileSwitcher />
             </dd>
             <dt>scope</dt>
             <dd className="mono">{settings.idScope || '—'}</dd>
@@ -30,13 +38,38 @@ export function Sidebar() {
         ) : (
           <p className="muted">…</p>
         )}
-        <button
-          type="button"
-          data-testid="settings-open"
-          onClick={() => actions.openSettings(true)}
-        >
-          Settings
-        </button>
+        <div className="device-buttons">
+          <button
+            type="button"
+            data-testid="settings-open"
+            onClick={() => actions.openSettings(true)}
+          >
+            Settings
+          </button>
+          <button
+            type="button"
+            data-testid="diagnostics-copy"
+            title="Versions, settings (keys masked), state, timeline and log: for a bug report"
+            onClick={() =>
+              void actions.copyDiagnostics().then((ok) => {
+                setCopied(ok)
+                setTimeout(() => setCopied(null), 2000)
+              })
+            }
+          >
+            {copied === null ? 'Copy diagnostics' : copied ? 'Copied' : 'Copy failed'}
+          </button>
+          {info?.canOpenLogs && (
+            <button type="button" data-testid="logs-open" onClick={() => void actions.openLogs()}>
+              Open logs
+            </button>
+          )}
+        </div>
+        {info?.logDir && !info.canOpenLogs && (
+          <p className="muted small" data-testid="logs-dir">
+            Logs: <span className="mono">{info.logDir}</span>
+          </p>
+        )}
       </section>
     </aside>
   )
