@@ -174,10 +174,16 @@ export function ensureElectron({
   facts = (attempt) => electronFacts({ download: attempt }),
   ...bounds
 }) {
-  let plan = electronPlan(facts(undefined), purpose)
-  if (plan.kind === 'download') {
-    plan.lines.forEach((l) => say(l))
-    plan = electronPlan(facts(download(bounds)), purpose)
+  let plan
+  try {
+    plan = electronPlan(facts(undefined), purpose)
+    if (plan.kind === 'download') {
+      plan.lines.forEach((l) => say(l))
+      plan = electronPlan(facts(download(bounds)), purpose)
+    }
+  } catch (e) {
+    // node_modules/electron missing or unreadable: a reason like any other, not a crash.
+    plan = unavailable(purpose, e instanceof Error ? e.message : String(e))
   }
   plan.lines.forEach((l) => say(l))
   return plan.kind === 'ready' ? { binary: plan.binary } : { binary: null, reason: plan.reason }

@@ -209,4 +209,19 @@ describe('ensureElectron', () => {
     })
     expect(result).toEqual({ binary })
   })
+  it('turns a missing electron package into a reason, not a crash', () => {
+    const said: string[] = []
+    const result = ensureElectron({
+      purpose: 'start',
+      say: (l) => said.push(l),
+      facts: () => {
+        throw new Error('electron is not installed in node_modules: run npm install')
+      },
+    })
+    expect(result).toEqual({
+      binary: null,
+      reason: 'electron is not installed in node_modules: run npm install',
+    })
+    expect(said.at(-1)).toMatch(/web shell/)
+  })
 })
