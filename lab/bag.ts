@@ -5,7 +5,20 @@ export interface PropertyBag {
   properties: Record<string, string>
 }
 
-const systemKeys = new Set(['$.mid', '$.cid', '$.uid', '$.to', '$.ct', '$.ce', '$.ifid', '$.exp', '$.sub', '$.on', '$.cdid', '$.cmid'])
+const systemKeys = new Set([
+  '$.mid',
+  '$.cid',
+  '$.uid',
+  '$.to',
+  '$.ct',
+  '$.ce',
+  '$.ifid',
+  '$.exp',
+  '$.sub',
+  '$.on',
+  '$.cdid',
+  '$.cmid',
+])
 
 export function parseBag(bag: string): PropertyBag {
   const out: PropertyBag = { systemProperties: {}, properties: {} }
@@ -23,10 +36,15 @@ export function parseBag(bag: string): PropertyBag {
   return out
 }
 
-export function encodeBag(properties: Record<string, string>, systemProperties: Record<string, string> = {}): string {
+export function encodeBag(
+  properties: Record<string, string>,
+  systemProperties: Record<string, string> = {},
+): string {
   const parts: string[] = []
-  for (const [k, v] of Object.entries(systemProperties)) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
-  for (const [k, v] of Object.entries(properties)) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+  for (const [k, v] of Object.entries(systemProperties))
+    parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+  for (const [k, v] of Object.entries(properties))
+    parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
   return parts.join('&')
 }
 

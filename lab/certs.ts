@@ -34,10 +34,15 @@ export function ensureCerts(dataDir: string): LabCerts {
 function stillValid(pem: string): boolean {
   try {
     const c = forge.pki.certificateFromPem(pem)
-    const ips = (c.getExtension('subjectAltName') as { altNames?: { ip?: string }[] } | null)?.altNames
+    const ips = (
+      c.getExtension('subjectAltName') as { altNames?: { ip?: string }[] } | null
+    )?.altNames
       ?.map((a) => a.ip)
       .filter(Boolean)
-    return c.validity.notAfter.getTime() > Date.now() + 86_400_000 && certIps.every((ip) => ips?.includes(ip))
+    return (
+      c.validity.notAfter.getTime() > Date.now() + 86_400_000 &&
+      certIps.every((ip) => ips?.includes(ip))
+    )
   } catch {
     return false
   }
@@ -75,7 +80,10 @@ function makeCerts(): Omit<LabCerts, 'caPath'> {
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, ...certIps.map((ip) => ({ type: 7, ip }))] },
+    {
+      name: 'subjectAltName',
+      altNames: [{ type: 2, value: 'localhost' }, ...certIps.map((ip) => ({ type: 7, ip }))],
+    },
     { name: 'authorityKeyIdentifier', keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
   ])
   cert.sign(caKeys.privateKey, forge.md.sha256.create())

@@ -1,4 +1,6 @@
-import { defaultControlPort, readDiscovery } from './discovery'
+import { devicesTable, dpsWords, hubsTable, planText, type DeviceRow } from './cli-format'
+import { defaultControlPort, pickLab } from './discovery'
+import type { HubView } from './hub-control'
 
 // `lizard`: the giant lizard you can aim at a data center. A thin client of the lab's control API.
 
@@ -6,18 +8,35 @@ const usage = `lizard — fail IoT Central lab devices over and back, and break 
 
 Usage: lizard <command> [args] [--json] [--url URL]
 
+Watch a data center die and come back (the seed's story, in one command):
+  outage <a|b> [--for SEC]            kill the hub now; DPS routes its devices to the other hub
+                                      once it notices; after --for (default 60 s) the hub
+                                      returns and, after the rebalance delay, its devices fail
+                                      back [--blackhole] [--dps-detect SEC] [--rebalance SEC]
+
+Devices:
   failover <deviceId> [--ttl MIN]     move the device to its other hub (ttl 1-30, default 5)
   failback <deviceId>                 move it back to its home hub now
-  devices                             list devices: home hub, assigned hub, connection
+  rehome <deviceId> <a|b>             make another hub the device's home for good
+  devices                             hubs as DPS sees them, and every device: home, assigned,
+                                      connected, where DPS would send it now
   stats <deviceId>                    telemetry the lab received: count, missing seqs, duplicates
   invoke <deviceId> <method> [json]   call a direct method [--timeout SEC]
-  c2d <deviceId> <body> [--prop k=v]  send a cloud-to-device message (repeat --prop)
+  command <deviceId> <name> [json]    send a durable model command the IoT Central way (C2D with
+                                      method-name=<name>), e.g. setAlarm '{"time":"07:30:00"}'
+  c2d <deviceId> <body> [--prop k=v]  send a raw cloud-to-device message (repeat --prop)
   desired <deviceId> <json>           patch desired properties, e.g. '{"fanSpeed":3}'
-  hub <a|b> kill|blackhole|restore    kill: power off · blackhole: accept TCP, never answer
-  dps throttle|stop|restore           throttle: 429 [--retry-after SEC] · stop: never answer
 
-The lab is found through LIZARD_URL, --url, the discovery file of a running lab, or
-http://127.0.0.1:${defaultControlPort}.`
+Chaos, one switch at a time:
+  hubs                                each hub's state and what DPS does about it
+  hub <a|b> kill|blackhole            kill: power off · blackhole: accept TCP, never answer
+                                      [--dps-detect SEC] [--dps-unaware]
+  hub <a|b> restore [--rebalance SEC] bring it back
+  dps throttle|stop|restore           throttle: 429 [--retry-after SEC] · stop: never answer
+  dps drop-after-connack [--count N]  close the next N registrations after CONNACK
+
+The lab is found through --url, LIZARD_URL, the discovery entry of the one running lab, or
+http://127.0.0.1:${defaultControlPort}. With several labs running, add --url to pick one.`
 
 class UsageError extends Error {}
 
@@ -26,7 +45,18 @@ interface Parsed {
   flags: Map<string, string[]>
 }
 
-const valueFlags = new Set(['ttl', 'url', 'timeout', 'prop', 'retry-after'])
+const valueFlags = new Set([
+  'ttl',
+  'url',
+  'timeout',
+  'prop',
+  'retry-after',
+  'for',
+  'dps-detect',
+  'rebalance',
+  'count',
+])
+const switches = new Set(['json', 'help', 'blackhole', 'dps-unaware'])
 
 function parse(argv: string[]): Parsed {
   const args: string[] = []
@@ -42,7 +72,7 @@ function parse(argv: string[]): Parsed {
       if (valueFlags.has(name) && eq < 0) {
         if (i + 1 >= argv.length) throw new UsageError(`--${name} needs a value`)
         value = argv[++i]!
-      } else if (!valueFlags.has(name) && !['json', 'help'].includes(name)) {
+      } else if (!valueFlags.has(name) && !switches.has(name)) {
         throw new UsageError(`unknown option --${name}`)
       }
       flags.set(name, [...(flags.get(name) ?? []), value])
@@ -51,19 +81,39 @@ function parse(argv: string[]): Parsed {
   return { args, flags }
 }
 
-function baseUrl(flags: Parsed['flags']): string {
-  const fromFlag = flags.get('url')?.[0]
-  const url = fromFlag || process.env.LIZARD_URL || readDiscovery()?.controlUrl || `http://127.0.0.1:${defaultControlPort}`
-  if (!/^https?:\/\/[^/\s]+/.test(url)) throw new UsageError(`${fromFlag ? '--url' : 'LIZARD_URL'} must be the lab's http:// address, e.g. http://127.0.0.1:${defaultControlPort}, not "${url}"`)
+async function baseUrl(flags: Parsed['flags']): Promise<string> {
+  const given = flags.get('url')?.[0] || process.env.LIZARD_URL
+  let url = given
+  if (!url) {
+    const pick = await pickLab()
+    if (pick.kind === 'several') {
+      const list = pick.labs
+        .map((l) => `  lizard … --url ${l.controlUrl}    (pid ${l.pid}, started ${l.startedAt})`)
+        .join('\n')
+      throw new UsageError(
+        `${pick.labs.length} labs are running; say which one with --url:\n${list}`,
+      )
+    }
+    url = pick.kind === 'one' ? pick.lab.controlUrl : `http://127.0.0.1:${defaultControlPort}`
+  }
+  if (!/^https?:\/\/[^/\s]+/.test(url))
+    throw new UsageError(
+      `${flags.get('url')?.[0] ? '--url' : 'LIZARD_URL'} must be the lab's http:// address, e.g. http://127.0.0.1:${defaultControlPort}, not "${url}"`,
+    )
   return url.replace(/\/+$/, '')
 }
 
-function intFlag(flags: Parsed['flags'], name: string, range?: [number, number]): number | undefined {
+function intFlag(
+  flags: Parsed['flags'],
+  name: string,
+  range?: [number, number],
+): number | undefined {
   const v = flags.get(name)?.[0]
   if (v === undefined) return undefined
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} takes a whole number, not "${v}"`)
   const n = Number(v)
-  if (range && (n < range[0] || n > range[1])) throw new UsageError(`--${name} takes ${range[0]} to ${range[1]}, not ${n}`)
+  if (range && (n < range[0] || n > range[1]))
+    throw new UsageError(`--${name} takes ${range[0]} to ${range[1]}, not ${n}`)
   return n
 }
 
@@ -81,6 +131,13 @@ function need(args: string[], least: number, shape: string, most = least): void 
   if (args.length < least || args.length > most) throw new UsageError(`usage: lizard ${shape}`)
 }
 
+function hubArg(s: string, shape: string): 'a' | 'b' {
+  const h = s.toLowerCase()
+  if (h !== 'a' && h !== 'b')
+    throw new UsageError(`usage: lizard ${shape} (the hub is a or b, not "${s}")`)
+  return h
+}
+
 class ApiError extends Error {}
 
 async function call(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -93,7 +150,9 @@ async function call(url: string, method: string, path: string, body?: unknown): 
       signal: AbortSignal.timeout(330_000),
     })
   } catch {
-    throw new ApiError(`no lab answers at ${url} — start one with \`npm run lab\` or the app, or set LIZARD_URL`)
+    throw new ApiError(
+      `no lab answers at ${url} — start one with \`npm run lab\` or the app, or set LIZARD_URL`,
+    )
   }
   const text = await res.text()
   let data: unknown
@@ -111,47 +170,106 @@ async function call(url: string, method: string, path: string, body?: unknown): 
 
 type Out = { json: unknown; text: string }
 
+const hubLine = (v: HubView) => `hub ${v.hub.toUpperCase()} is ${v.mode}; DPS ${dpsWords(v)}`
+
 async function run(p: Parsed): Promise<Out> {
   const [cmd, ...rest] = p.args
-  const url = baseUrl(p.flags)
+  const url = await baseUrl(p.flags)
   const enc = encodeURIComponent
   switch (cmd) {
     case 'failover': {
       need(rest, 1, 'failover <deviceId> [--ttl MIN]')
       const ttl = intFlag(p.flags, 'ttl', [1, 30])
-      const r = (await call(url, 'POST', `/system/iothub/devices/${enc(rest[0]!)}/manual-failover`, ttl === undefined ? {} : { ttl })) as { hubIdentifier: string; message: string }
+      const r = (await call(
+        url,
+        'POST',
+        `/system/iothub/devices/${enc(rest[0]!)}/manual-failover`,
+        ttl === undefined ? {} : { ttl },
+      )) as { hubIdentifier: string; message: string }
       return { json: r, text: `${r.message}\nhub identifier: ${r.hubIdentifier}` }
     }
     case 'failback': {
       need(rest, 1, 'failback <deviceId>')
-      const r = (await call(url, 'POST', `/system/iothub/devices/${enc(rest[0]!)}/manual-failback`)) as { hubIdentifier: string; message: string }
+      const r = (await call(
+        url,
+        'POST',
+        `/system/iothub/devices/${enc(rest[0]!)}/manual-failback`,
+      )) as { hubIdentifier: string; message: string }
       return { json: r, text: `${r.message}\nhub identifier: ${r.hubIdentifier}` }
+    }
+    case 'rehome': {
+      need(rest, 2, 'rehome <deviceId> <a|b>')
+      const r = (await call(url, 'POST', `/devices/${enc(rest[0]!)}/rehome`, {
+        hub: hubArg(rest[1]!, 'rehome <deviceId> <a|b>'),
+      })) as { message: string }
+      return { json: r, text: r.message }
     }
     case 'devices': {
       need(rest, 0, 'devices')
-      const list = (await call(url, 'GET', '/devices')) as { deviceId: string; homeHub: string; assignedHub: string; failedOverUntil: string | null; connectedTo: string | null; telemetryCount: number }[]
-      if (list.length === 0) return { json: list, text: 'No devices have registered yet.' }
-      const rows = [['DEVICE', 'HOME', 'ASSIGNED', 'CONNECTED', 'TELEMETRY', 'FAILED OVER UNTIL']]
-      for (const d of list) rows.push([d.deviceId, d.homeHub.toUpperCase(), d.assignedHub.toUpperCase(), d.connectedTo?.toUpperCase() ?? '-', String(d.telemetryCount), d.failedOverUntil ?? '-'])
-      return { json: list, text: table(rows) }
+      const [hubs, list] = (await Promise.all([
+        call(url, 'GET', '/hubs'),
+        call(url, 'GET', '/devices'),
+      ])) as [Record<'a' | 'b', HubView>, DeviceRow[]]
+      return { json: list, text: `${hubsTable(hubs)}\n\n${devicesTable(list)}` }
+    }
+    case 'hubs': {
+      need(rest, 0, 'hubs')
+      const hubs = (await call(url, 'GET', '/hubs')) as Record<'a' | 'b', HubView>
+      return { json: hubs, text: hubsTable(hubs) }
     }
     case 'stats': {
       need(rest, 1, 'stats <deviceId>')
-      const r = (await call(url, 'GET', `/devices/${enc(rest[0]!)}/telemetry`)) as { stats: { count: number; unique: number; duplicates: number; firstSeq: number | null; lastSeq: number | null; missing: number[] } }
+      const r = (await call(url, 'GET', `/devices/${enc(rest[0]!)}/telemetry?limit=0`)) as {
+        stats: {
+          count: number
+          unique: number
+          duplicates: number
+          firstSeq: number | null
+          lastSeq: number | null
+          missing: number[]
+        }
+      }
       const s = r.stats
-      const missing = s.missing.length === 0 ? 'none' : s.missing.slice(0, 20).join(', ') + (s.missing.length > 20 ? ` … (${s.missing.length})` : '')
-      return { json: s, text: `received ${s.count} (unique ${s.unique}, duplicates ${s.duplicates})\nseq ${s.firstSeq ?? '-'} … ${s.lastSeq ?? '-'}, missing: ${missing}` }
+      const missing =
+        s.missing.length === 0
+          ? 'none'
+          : s.missing.slice(0, 20).join(', ') +
+            (s.missing.length > 20 ? ` … (${s.missing.length})` : '')
+      return {
+        json: s,
+        text: `received ${s.count} (unique ${s.unique}, duplicates ${s.duplicates})\nseq ${s.firstSeq ?? '-'} … ${s.lastSeq ?? '-'}, missing: ${missing}`,
+      }
     }
     case 'invoke': {
       need(rest, 2, 'invoke <deviceId> <method> [json] [--timeout SEC]', 3)
       const payload = jsonArg(rest[2], 'the method payload')
       const timeout = intFlag(p.flags, 'timeout')
-      const r = (await call(url, 'POST', `/devices/${enc(rest[0]!)}/methods`, { methodName: rest[1], ...(payload !== undefined ? { payload } : {}), ...(timeout ? { responseTimeoutInSeconds: timeout } : {}) })) as { status: number; payload: unknown }
+      const r = (await call(url, 'POST', `/devices/${enc(rest[0]!)}/methods`, {
+        methodName: rest[1],
+        ...(payload !== undefined ? { payload } : {}),
+        ...(timeout ? { responseTimeoutInSeconds: timeout } : {}),
+      })) as { status: number; payload: unknown }
       // The device's own answer, whatever its status, is a result; the hub answering for a device
       // that is offline or silent (IoT Hub's 404103 and 504101) means the call never happened.
       const hubError = r.payload as { errorCode?: unknown; message?: unknown } | null
-      if (typeof hubError?.errorCode === 'number' && [404103, 504101].includes(hubError.errorCode)) throw new ApiError(`${rest[0]!}: ${String(hubError.message)}`)
+      if (typeof hubError?.errorCode === 'number' && [404103, 504101].includes(hubError.errorCode))
+        throw new ApiError(`${rest[0]!}: ${String(hubError.message)}`)
       return { json: r, text: `status ${r.status}\n${JSON.stringify(r.payload, null, 2)}` }
+    }
+    case 'command': {
+      need(rest, 2, 'command <deviceId> <name> [json]', 3)
+      const payload = jsonArg(rest[2], 'the command payload')
+      // IoT Central sends a durable command as C2D: the JSON request as the body, the command
+      // name in the method-name property.
+      const body = payload === undefined ? '' : JSON.stringify(payload)
+      const r = (await call(url, 'POST', `/devices/${enc(rest[0]!)}/c2d`, {
+        body,
+        properties: { 'method-name': rest[1]! },
+      })) as { messageId: string; state: string }
+      return {
+        json: r,
+        text: `command ${rest[1]!} sent as message ${r.messageId} (${r.state}); the device settles it when it arrives`,
+      }
     }
     case 'c2d': {
       need(rest, 2, 'c2d <deviceId> <body> [--prop k=v]')
@@ -161,39 +279,87 @@ async function run(p: Parsed): Promise<Out> {
         if (i <= 0) throw new UsageError(`--prop takes key=value, not "${kv}"`)
         properties[kv.slice(0, i)] = kv.slice(i + 1)
       }
-      const r = (await call(url, 'POST', `/devices/${enc(rest[0]!)}/c2d`, { body: rest[1], properties })) as { messageId: string; state: string }
+      const r = (await call(url, 'POST', `/devices/${enc(rest[0]!)}/c2d`, {
+        body: rest[1],
+        properties,
+      })) as { messageId: string; state: string }
       return { json: r, text: `message ${r.messageId} ${r.state}` }
     }
     case 'desired': {
       need(rest, 2, 'desired <deviceId> <json>')
       const patch = jsonArg(rest[1], 'the desired patch')
-      if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw new UsageError('the desired patch must be a JSON object, e.g. \'{"fanSpeed":3}\'')
-      const r = (await call(url, 'PATCH', `/devices/${enc(rest[0]!)}/twin/desired`, patch)) as { desired: Record<string, unknown> }
+      if (!patch || typeof patch !== 'object' || Array.isArray(patch))
+        throw new UsageError('the desired patch must be a JSON object, e.g. \'{"fanSpeed":3}\'')
+      const r = (await call(url, 'PATCH', `/devices/${enc(rest[0]!)}/twin/desired`, patch)) as {
+        desired: Record<string, unknown>
+      }
       return { json: r, text: `desired is now ${JSON.stringify(r.desired)}` }
     }
     case 'hub': {
-      need(rest, 2, 'hub <a|b> kill|blackhole|restore')
-      const [hub, action] = [rest[0]!.toLowerCase(), rest[1]!]
-      if (!['kill', 'blackhole', 'restore'].includes(action)) throw new UsageError('usage: lizard hub <a|b> kill|blackhole|restore')
-      const r = (await call(url, 'POST', `/hubs/${enc(hub)}/${action}`)) as { hub: string; mode: string }
-      return { json: r, text: `hub ${r.hub.toUpperCase()} is ${r.mode}` }
+      const shape =
+        'hub <a|b> kill|blackhole [--dps-detect SEC] [--dps-unaware] | restore [--rebalance SEC]'
+      need(rest, 2, shape)
+      const [hub, action] = [hubArg(rest[0]!, shape), rest[1]!]
+      if (!['kill', 'blackhole', 'restore'].includes(action))
+        throw new UsageError(`usage: lizard ${shape}`)
+      const body =
+        action === 'restore'
+          ? definedOnly({ rebalance: intFlag(p.flags, 'rebalance', [0, 3600]) })
+          : definedOnly({
+              dpsDetect: intFlag(p.flags, 'dps-detect', [0, 3600]),
+              dpsUnaware: p.flags.has('dps-unaware') || undefined,
+            })
+      const r = (await call(url, 'POST', `/hubs/${hub}/${action}`, body)) as HubView
+      return { json: r, text: hubLine(r) }
+    }
+    case 'outage': {
+      need(rest, 1, 'outage <a|b> [--for SEC] [--blackhole] [--dps-detect SEC] [--rebalance SEC]')
+      const hub = hubArg(rest[0]!, 'outage <a|b> [--for SEC]')
+      const body = definedOnly({
+        for: intFlag(p.flags, 'for', [1, 86_400]),
+        mode: p.flags.has('blackhole') ? 'blackhole' : 'kill',
+        dpsDetect: intFlag(p.flags, 'dps-detect', [0, 3600]),
+        rebalance: intFlag(p.flags, 'rebalance', [0, 3600]),
+      })
+      const r = (await call(url, 'POST', `/hubs/${hub}/outage`, body)) as HubView
+      return { json: r, text: planText(hub, r.outage?.plan ?? []) }
     }
     case 'dps': {
-      need(rest, 1, 'dps throttle|stop|restore')
+      need(rest, 1, 'dps throttle|stop|restore|drop-after-connack')
       const action = rest[0]!
-      if (!['throttle', 'stop', 'restore'].includes(action)) throw new UsageError('usage: lizard dps throttle|stop|restore')
+      if (action === 'drop-after-connack') {
+        const count = intFlag(p.flags, 'count', [0, 1000])
+        const r = (await call(url, 'POST', '/dps/drop-after-connack', definedOnly({ count }))) as {
+          dropAfterConnack: number
+        }
+        return {
+          json: r,
+          text: `DPS closes the next ${r.dropAfterConnack} registration connection(s) right after CONNACK`,
+        }
+      }
+      if (!['throttle', 'stop', 'restore'].includes(action))
+        throw new UsageError('usage: lizard dps throttle|stop|restore|drop-after-connack')
       const retryAfter = intFlag(p.flags, 'retry-after')
-      const r = (await call(url, 'POST', `/dps/${action}`, retryAfter === undefined ? {} : { retryAfter })) as { mode: string; retryAfter?: number }
-      return { json: r, text: `DPS is ${r.mode}` + (r.retryAfter !== undefined ? ` (retry-after ${r.retryAfter} s)` : '') }
+      const r = (await call(
+        url,
+        'POST',
+        `/dps/${action}`,
+        retryAfter === undefined ? {} : { retryAfter },
+      )) as { mode: string; retryAfter?: number }
+      return {
+        json: r,
+        text:
+          `DPS is ${r.mode}` +
+          (r.retryAfter !== undefined ? ` (retry-after ${r.retryAfter} s)` : ''),
+      }
     }
     default:
       throw new UsageError(cmd ? `unknown command "${cmd}"\n\n${usage}` : usage)
   }
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -210,7 +376,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const out = await run(p)
-    process.stdout.write((p.flags.has('json') ? JSON.stringify(out.json, null, 2) : out.text) + '\n')
+    process.stdout.write(
+      (p.flags.has('json') ? JSON.stringify(out.json, null, 2) : out.text) + '\n',
+    )
     return 0
   } catch (e) {
     if (e instanceof UsageError) {

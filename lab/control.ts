@@ -1,8 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { z } from 'zod'
 import type { Dps } from './dps'
+import { contain, faultText, type Log } from './guard'
 import type { Hub } from './hub'
-import type { DeviceRecord, LabState } from './state'
+import type { HubControl } from './hub-control'
+import { parseJsonBounded } from './json'
+import { limits } from './limits'
+import { localOnlyRefusal } from './local-only'
+import { LimitError, QueueFullError, type DeviceRecord, type LabState } from './state'
 import type { HubName } from './types'
 
 class HttpError extends Error {
@@ -15,55 +20,130 @@ class HttpError extends Error {
   }
 }
 
+/** A body that is already JSON text (telemetry, serialized as it arrived). */
+class RawJson {
+  constructor(readonly text: string) {}
+}
+
+const seconds = z.number().int().min(0).max(3600)
 const failoverBody = z.object({ ttl: z.number().int().min(1).max(30).optional() }).strict()
 const methodBody = z
   .object({
-    methodName: z.string().regex(/^[A-Za-z0-9_\-.:]{1,100}$/, 'methodName: letters, digits, _ - . :'),
+    methodName: z
+      .string()
+      .regex(/^[A-Za-z0-9_\-.:]{1,100}$/, 'methodName: letters, digits, _ - . :'),
     payload: z.unknown().optional(),
     responseTimeoutInSeconds: z.number().int().min(1).max(300).optional(),
   })
   .strict()
 const c2dBody = z
   .object({
-    body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown()), z.number(), z.boolean()]),
+    body: z.union([
+      z.string(),
+      z.record(z.string(), z.unknown()),
+      z.array(z.unknown()),
+      z.number(),
+      z.boolean(),
+    ]),
     properties: z.record(z.string().min(1), z.string()).optional(),
   })
   .strict()
-const desiredBody = z.record(z.string().regex(/^[^$]/, 'property names may not start with $'), z.unknown()).refine((o) => Object.keys(o).length > 0, 'give at least one property')
+const desiredBody = z
+  .record(z.string(), z.unknown())
+  .refine((o) => Object.keys(o).length > 0, 'give at least one property')
 const throttleBody = z.object({ retryAfter: z.number().int().min(0).max(3600).optional() }).strict()
+const downBody = z
+  .object({ dpsDetect: seconds.optional(), dpsUnaware: z.boolean().optional() })
+  .strict()
+const restoreBody = z.object({ rebalance: seconds.optional() }).strict()
+const outageBody = z
+  .object({
+    for: z.number().int().min(1).max(86_400).optional(),
+    mode: z.enum(['kill', 'blackhole']).optional(),
+    dpsDetect: seconds.optional(),
+    rebalance: seconds.optional(),
+    dpsUnaware: z.boolean().optional(),
+  })
+  .strict()
+const rehomeBody = z.object({ hub: z.enum(['a', 'b']) }).strict()
+const dropBody = z.object({ count: z.number().int().min(0).max(1000).optional() }).strict()
 
-const maxBody = 1024 * 1024
+/** How long an outage lasts when `for` is not given. */
+export const defaultOutageSec = 60
 
-type Route = { method: string; pattern: RegExp; run: (m: string[], body: unknown) => Promise<unknown> | unknown }
+type Route = {
+  method: string
+  pattern: RegExp
+  run: (m: string[], body: unknown, query: URLSearchParams) => Promise<unknown> | unknown
+}
 
-/** The lab's HTTP control API: what `lizard` and tests drive. 127.0.0.1 only. */
+export interface ControlContext {
+  state: LabState
+  dps: Dps
+  hubs: Record<HubName, Hub>
+  hubControl: HubControl
+  facts: () => unknown
+  /** Answered by /health, so a discovery entry can tell this lab from a reused port. */
+  instance: string
+  log: Log
+}
+
+/** The lab's HTTP control API: what `lizard` and tests drive. 127.0.0.1 only, for this user only. */
 export class ControlApi {
   private server: Server | null = null
+  private port = 0
   private readonly routes: Route[]
+  private readonly log: Log
 
-  constructor(
-    private readonly state: LabState,
-    private readonly dps: Dps,
-    private readonly hubs: Record<HubName, Hub>,
-    facts: () => unknown,
-  ) {
+  constructor(ctx: ControlContext) {
+    const { state, dps, hubs, hubControl } = ctx
+    this.log = ctx.log
     const device = (id: string): DeviceRecord => {
       const d = state.devices.get(id)
-      if (!d) throw new HttpError(404, 'device-not-found', `No device "${id}" has registered with this lab's DPS.`)
+      if (!d)
+        throw new HttpError(
+          404,
+          'device-not-found',
+          `No device "${id.slice(0, 100)}" has registered with this lab's DPS.`,
+        )
       return d
     }
     const parse = <T>(schema: z.ZodType<T>, body: unknown): T => {
       const r = schema.safeParse(body ?? {})
-      if (!r.success) throw new HttpError(400, 'bad-request', r.error.issues.map((i) => (i.path.length ? i.path.join('.') + ': ' : '') + i.message).join('; '))
+      if (!r.success)
+        throw new HttpError(
+          400,
+          'bad-request',
+          r.error.issues
+            .map((i) => (i.path.length ? i.path.join('.') + ': ' : '') + i.message)
+            .join('; '),
+        )
       return r.data
     }
     const hubName = (s: string): HubName => {
-      if (s !== 'a' && s !== 'b') throw new HttpError(404, 'hub-not-found', `No hub "${s}": the lab has hubs a and b.`)
+      if (s !== 'a' && s !== 'b')
+        throw new HttpError(
+          404,
+          'hub-not-found',
+          `No hub "${s.slice(0, 20)}": the lab has hubs a and b.`,
+        )
       return s
     }
+    const limited = <T>(f: () => T): T => {
+      try {
+        return f()
+      } catch (e) {
+        if (e instanceof LimitError)
+          throw e.kind === 'c2d-size'
+            ? new HttpError(413, 'message-too-large', e.message)
+            : new HttpError(400, 'twin-limit', e.message)
+        if (e instanceof QueueFullError) throw new HttpError(403, 'queue-full', e.message)
+        throw e
+      }
+    }
     this.routes = [
-      { method: 'GET', pattern: /^\/health$/, run: () => ({ ok: true }) },
-      { method: 'GET', pattern: /^\/lab$/, run: facts },
+      { method: 'GET', pattern: /^\/health$/, run: () => ({ ok: true, instance: ctx.instance }) },
+      { method: 'GET', pattern: /^\/lab$/, run: ctx.facts },
       {
         method: 'POST',
         pattern: /^\/system\/iothub\/devices\/([^/]+)\/manual-failover$/,
@@ -81,7 +161,11 @@ export class ControlApi {
           return state.failback(id!)
         },
       },
-      { method: 'GET', pattern: /^\/devices$/, run: () => [...state.devices.values()].map(summary) },
+      {
+        method: 'GET',
+        pattern: /^\/devices$/,
+        run: () => [...state.devices.values()].map(summary),
+      },
       {
         method: 'GET',
         pattern: /^\/devices\/([^/]+)$/,
@@ -94,9 +178,15 @@ export class ControlApi {
       {
         method: 'GET',
         pattern: /^\/devices\/([^/]+)\/telemetry$/,
-        run: ([id]) => {
+        run: ([id], _body, query) => {
           const d = device(id!)
-          return { messages: d.telemetry, stats: state.telemetryStats(d) }
+          const raw = query.get('limit')
+          if (raw !== null && !/^\d{1,9}$/.test(raw))
+            throw new HttpError(400, 'bad-request', 'limit: a whole number of messages')
+          const limit = raw === null ? undefined : Number(raw)
+          return new RawJson(
+            `{"messages":${d.telemetry.listJson(limit)},"stats":${JSON.stringify(d.telemetry.stats())}}`,
+          )
         },
       },
       {
@@ -105,8 +195,19 @@ export class ControlApi {
         run: async ([id], body) => {
           const req = parse(methodBody, body)
           const d = device(id!)
+          if (Buffer.byteLength(JSON.stringify(req.payload ?? null)) > limits.methodPayloadBytes)
+            throw new HttpError(
+              413,
+              'payload-too-large',
+              `A method payload may be at most ${limits.methodPayloadBytes / 1024} KB.`,
+            )
           const hub = d.connectedTo ? hubs[d.connectedTo] : hubs[d.assignedHub]
-          return hub.invokeMethod(d.deviceId, req.methodName, req.payload, req.responseTimeoutInSeconds ?? 30)
+          return hub.invokeMethod(
+            d.deviceId,
+            req.methodName,
+            req.payload,
+            req.responseTimeoutInSeconds ?? 30,
+          )
         },
       },
       {
@@ -116,7 +217,7 @@ export class ControlApi {
           const req = parse(c2dBody, body)
           const d = device(id!)
           const text = typeof req.body === 'string' ? req.body : JSON.stringify(req.body)
-          const m = state.enqueueC2d(d, text, req.properties ?? {})
+          const m = limited(() => state.enqueueC2d(d, text, req.properties ?? {}))
           return { messageId: m.messageId, state: m.state }
         },
       },
@@ -125,16 +226,51 @@ export class ControlApi {
         pattern: /^\/devices\/([^/]+)\/twin\/desired$/,
         run: ([id], body) => {
           const patch = parse(desiredBody, body)
-          return { desired: state.patchDesired(device(id!), patch) }
+          const d = device(id!)
+          return { desired: limited(() => state.patchDesired(d, patch)) }
         },
       },
       {
         method: 'POST',
-        pattern: /^\/hubs\/([^/]+)\/(kill|blackhole|restore)$/,
-        run: async ([name, action]) => {
-          const hub = hubs[hubName(name!)]
-          await hub.endpoint[action as 'kill' | 'blackhole' | 'restore']()
-          return { hub: hub.name, mode: hub.endpoint.mode }
+        pattern: /^\/devices\/([^/]+)\/rehome$/,
+        run: ([id], body) => {
+          const { hub } = parse(rehomeBody, body)
+          device(id!)
+          return state.rehome(id!, hub)
+        },
+      },
+      {
+        method: 'GET',
+        pattern: /^\/hubs$/,
+        run: () => ({ a: hubControl.view('a'), b: hubControl.view('b') }),
+      },
+      {
+        method: 'GET',
+        pattern: /^\/hubs\/([^/]+)$/,
+        run: ([name]) => hubControl.view(hubName(name!)),
+      },
+      {
+        method: 'POST',
+        pattern: /^\/hubs\/([^/]+)\/(kill|blackhole)$/,
+        run: ([name, action], body) =>
+          hubControl.down(hubName(name!), action as 'kill' | 'blackhole', parse(downBody, body)),
+      },
+      {
+        method: 'POST',
+        pattern: /^\/hubs\/([^/]+)\/restore$/,
+        run: ([name], body) => hubControl.restore(hubName(name!), parse(restoreBody, body)),
+      },
+      {
+        method: 'POST',
+        pattern: /^\/hubs\/([^/]+)\/outage$/,
+        run: ([name], body) => {
+          const hub = hubName(name!)
+          const o = parse(outageBody, body)
+          return hubControl.outage(hub, {
+            ...o,
+            for: o.for ?? defaultOutageSec,
+            mode: o.mode ?? 'kill',
+          })
         },
       },
       {
@@ -142,21 +278,39 @@ export class ControlApi {
         pattern: /^\/dps\/(throttle|stop|restore)$/,
         run: async ([action], body) => {
           const { retryAfter } = parse(throttleBody, body)
-          await dps.setMode(action === 'throttle' ? 'throttled' : action === 'stop' ? 'stopped' : 'up', retryAfter)
-          return { mode: dps.mode, ...(dps.mode === 'throttled' ? { retryAfter: dps.throttleRetryAfterSec } : {}) }
+          await dps.setMode(
+            action === 'throttle' ? 'throttled' : action === 'stop' ? 'stopped' : 'up',
+            retryAfter,
+          )
+          return {
+            mode: dps.mode,
+            ...(dps.mode === 'throttled' ? { retryAfter: dps.throttleRetryAfterSec } : {}),
+          }
+        },
+      },
+      {
+        method: 'POST',
+        pattern: /^\/dps\/drop-after-connack$/,
+        run: (_m, body) => {
+          dps.dropAfterConnack = parse(dropBody, body).count ?? 1
+          return { dropAfterConnack: dps.dropAfterConnack }
         },
       },
     ]
 
     function summary(d: DeviceRecord) {
+      const placement = state.placement(d)
       return {
         deviceId: d.deviceId,
         homeHub: d.homeHub,
         assignedHub: d.assignedHub,
         failedOverUntil: state.isFailedOver(d) ? new Date(d.failedOverUntil!).toISOString() : null,
         connectedTo: d.connectedTo,
-        telemetryCount: d.telemetryCount,
+        telemetryCount: d.telemetry.count,
         dpsRegistrations: d.dpsRegistrations,
+        /** Where DPS would send the device now, and why. */
+        dpsAssigns: placement.hub,
+        dpsReason: d.rehoming ? 'rehoming' : placement.why,
       }
     }
   }
@@ -168,25 +322,48 @@ export class ControlApi {
       server.once('error', reject)
       server.listen(port, '127.0.0.1', () => {
         server.off('error', reject)
-        resolve((server.address() as { port: number }).port)
+        server.on('error', (e) => this.log(`control API: ${e.message}`))
+        this.port = (server.address() as { port: number }).port
+        resolve(this.port)
       })
     })
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.on('error', () => {})
+    res.on('error', () => {})
     try {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+      const refused = localOnlyRefusal(req, this.port)
+      if (refused) {
+        req.resume()
+        throw new HttpError(refused.status, refused.code, refused.message)
+      }
+      const url = parseUrl(req.url)
       const path = url.pathname.replace(/\/+$/, '') || '/'
       const candidates = this.routes.filter((r) => r.pattern.test(path))
-      if (candidates.length === 0) throw new HttpError(404, 'not-found', `No such endpoint: ${req.method} ${path}`)
+      if (candidates.length === 0)
+        throw new HttpError(
+          404,
+          'not-found',
+          `No such endpoint: ${req.method} ${path.slice(0, 200)}`,
+        )
       const route = candidates.find((r) => r.method === req.method)
-      if (!route) throw new HttpError(405, 'method-not-allowed', `${path} takes ${candidates.map((r) => r.method).join(', ')}`)
+      if (!route)
+        throw new HttpError(
+          405,
+          'method-not-allowed',
+          `${path.slice(0, 200)} takes ${candidates.map((r) => r.method).join(', ')}`,
+        )
       const m = route.pattern.exec(path)!.slice(1).map(decodePathPart)
       const body = await readJson(req)
-      send(res, 200, await route.run(m, body))
+      send(res, 200, await route.run(m, body, url.searchParams))
     } catch (e) {
-      if (e instanceof HttpError) send(res, e.status, { error: { code: e.code, message: e.message } })
-      else send(res, 500, { error: { code: 'internal', message: e instanceof Error ? e.message : String(e) } })
+      if (e instanceof HttpError)
+        return send(res, e.status, { error: { code: e.code, message: e.message } })
+      this.log(
+        `control API ${req.method} ${(req.url ?? '').slice(0, 200)}: fault contained (${faultText(e)})`,
+      )
+      send(res, 500, { error: { code: 'internal', message: faultText(e) } })
     }
   }
 
@@ -198,17 +375,38 @@ export class ControlApi {
   }
 }
 
+function parseUrl(raw: string | undefined): URL {
+  try {
+    return new URL(raw ?? '/', 'http://127.0.0.1')
+  } catch {
+    throw new HttpError(400, 'bad-path', 'the request path is not a valid URL')
+  }
+}
+
 function decodePathPart(s: string): string {
   try {
     return decodeURIComponent(s)
   } catch {
-    throw new HttpError(400, 'bad-path', `"${s}" is not valid percent-encoding`)
+    throw new HttpError(400, 'bad-path', `"${s.slice(0, 100)}" is not valid percent-encoding`)
   }
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body ?? null)
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
+  if (res.headersSent) return void res.end()
+  const text = contain(
+    () => {},
+    'control API reply',
+    () => (body instanceof RawJson ? body.text : JSON.stringify(body ?? null)),
+    () =>
+      JSON.stringify({
+        error: { code: 'internal', message: 'the answer could not be serialized' },
+      }),
+  )
+  // No Access-Control-Allow-Origin: no web page may read what the lab answers.
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  })
   res.end(text)
 }
 
@@ -218,22 +416,35 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
-      if (size > maxBody) {
-        reject(new HttpError(413, 'too-large', 'request body over 1 MiB'))
+      if (size > limits.controlBodyBytes) {
+        reject(
+          new HttpError(
+            413,
+            'too-large',
+            `request body over ${limits.controlBodyBytes / 1024 / 1024} MiB`,
+          ),
+        )
         // Read the rest away instead of cutting the socket, so the client gets the 413 answer.
         req.removeAllListeners('data')
         req.resume()
       } else chunks.push(c)
     })
-    req.on('error', reject)
+    // A client that hangs up mid-body is not a fault of the lab's.
+    req.on('error', () => reject(new HttpError(400, 'cut-off', 'the request body was cut off')))
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8').trim()
       if (!text) return resolve(undefined)
-      try {
-        resolve(JSON.parse(text))
-      } catch {
-        reject(new HttpError(400, 'bad-json', 'the request body is not valid JSON'))
-      }
+      const parsed = parseJsonBounded(text, limits.jsonDepth)
+      if (parsed.ok) return resolve(parsed.value)
+      reject(
+        parsed.reason === 'depth'
+          ? new HttpError(
+              400,
+              'too-deep',
+              `the request body nests deeper than ${limits.jsonDepth} levels`,
+            )
+          : new HttpError(400, 'bad-json', 'the request body is not valid JSON'),
+      )
     })
   })
 }

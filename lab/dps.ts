@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { parseQuery } from './bag'
 import { Endpoint } from './endpoint'
-import { parseJson } from './hub'
+import { contain, once, type Log } from './guard'
+import { parseJsonBounded } from './json'
+import { limits, registrationIdProblem } from './limits'
 import { deriveDeviceKey, verifySasToken } from './sas'
-import type { LabState } from './state'
+import { LimitError, type LabState } from './state'
 import type { HubName } from './types'
 
 export type DpsMode = 'up' | 'throttled' | 'stopped'
@@ -13,9 +15,11 @@ export type DpsMode = 'up' | 'throttled' | 'stopped'
 interface Caller {
   idScope: string
   registrationId: string
-  /** Why the token does not open this scope, if it does not; answered on the first request. */
-  refusal: { status: 401 | 404; errorCode: number; message: string } | null
+  /** Why DPS refuses this caller, if it does; answered on the first request. */
+  refusal: { status: 400 | 401 | 404; errorCode: number; message: string } | null
   via: 'tls' | 'ws'
+  /** Chaos: this connection is closed after its CONNACK, before its SUBACK. */
+  drop: boolean
 }
 
 interface Operation {
@@ -25,15 +29,23 @@ interface Operation {
   createdAt: string
 }
 
+type Done = (e?: Error | null) => void
+
+/** What DPS answers when no linked hub can take a device (the lab's code; see CONTROL_API.md). */
+export const noHubErrorCode = 503201
+
 /**
  * The Device Provisioning Service for one enrollment group. Credentials are checked when the
  * device asks to register, so it gets DPS's own status codes (401, 404) rather than a bare
- * CONNACK, and the SDK classifies them as the real service would.
+ * CONNACK, and the SDK classifies them as the real service would. Every callback the MQTT
+ * server makes into this class is contained: a fault closes that client only.
  */
 export class Dps {
   readonly endpoint: Endpoint
   mode: DpsMode = 'up'
   throttleRetryAfterSec = 5
+  /** Chaos: how many of the next registration connections are closed right after CONNACK. */
+  dropAfterConnack = 0
   private readonly broker: Aedes
   private readonly callers = new WeakMap<Client, Caller>()
   private readonly via = new WeakMap<Duplex, 'tls' | 'ws'>()
@@ -49,19 +61,65 @@ export class Dps {
       hubHost: (hub: HubName, via: 'tls' | 'ws') => string
     },
     tls: { key: string; cert: string },
-    log: (line: string) => void,
+    private readonly log: Log,
   ) {
     this.broker = new Aedes({
-      maxClientsIdLength: 128,
+      maxClientsIdLength: limits.idLength,
       authenticate: (client, username, password, done) => {
-        const caller = this.identify(client, username, password)
-        if (!caller) return done(Object.assign(new Error('bad credentials'), { returnCode: 5 }), false)
-        this.callers.set(client, caller)
-        done(null, true)
+        const answer = once(done)
+        contain(
+          log,
+          'DPS authenticate',
+          () => {
+            const caller = this.identify(client, username, password)
+            if (!caller)
+              return answer(Object.assign(new Error('bad credentials'), { returnCode: 5 }), false)
+            if (this.dropAfterConnack > 0 && !caller.refusal) {
+              this.dropAfterConnack--
+              caller.drop = true
+            }
+            this.callers.set(client, caller)
+            answer(null, true)
+          },
+          () => answer(Object.assign(new Error('server fault'), { returnCode: 3 }), false),
+        )
       },
-      authorizePublish: (client, packet, done) => this.onPublish(client, packet, done),
-      authorizeSubscribe: (_client, sub, done) => done(null, sub.topic === '$dps/registrations/res/#' ? sub : null),
-      authorizeForward: (_client, packet) => (packet.topic.startsWith('$dps/registrations/res/') ? packet : null),
+      authorizePublish: (client, packet, done) => {
+        const answer = once(done)
+        contain(
+          log,
+          'DPS publish',
+          () => this.onPublish(client, packet, answer),
+          () => answer(new Error('server fault')),
+        )
+      },
+      authorizeSubscribe: (client, sub, done) => {
+        const answer = once(done)
+        contain(
+          log,
+          'DPS subscribe',
+          () => {
+            if (client && this.callers.get(client)?.drop) {
+              // What a second registration of the same id does to the first: its connection
+              // goes between CONNACK and SUBACK.
+              this.log(
+                `DPS: dropping ${client.id} after CONNACK, before SUBACK (drop-after-connack)`,
+              )
+              client.close()
+              return answer(new Error('connection taken over'), null)
+            }
+            answer(null, sub.topic === '$dps/registrations/res/#' ? sub : null)
+          },
+          () => answer(new Error('server fault'), null),
+        )
+      },
+      authorizeForward: (_client, packet) =>
+        contain(
+          log,
+          'DPS forward',
+          () => (packet.topic.startsWith('$dps/registrations/res/') ? packet : null),
+          () => null,
+        ),
     })
     this.endpoint = new Endpoint(
       'DPS',
@@ -87,65 +145,201 @@ export class Dps {
     else await this.endpoint.restore()
   }
 
-  private identify(client: Client, username: string | undefined, password: Buffer | undefined): Caller | null {
+  private identify(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Caller | null {
     const m = /^([^/]+)\/registrations\/([^/]+)\//.exec(username ?? '')
     if (!m || m[2] !== client.id || !password) return null
     const [, idScope, registrationId] = m as unknown as [string, string, string]
     const via = this.via.get(client.conn as Duplex) ?? 'tls'
+    const caller = (refusal: Caller['refusal']): Caller => ({
+      idScope,
+      registrationId,
+      via,
+      refusal,
+      drop: false,
+    })
     if (idScope !== this.config.idScope) {
-      return { idScope, registrationId, via, refusal: { status: 404, errorCode: 404201, message: `No enrollment found for id scope ${idScope}.` } }
+      return caller({
+        status: 404,
+        errorCode: 404201,
+        message: `No enrollment found for id scope ${idScope}.`,
+      })
+    }
+    const idProblem = registrationIdProblem(registrationId)
+    if (idProblem) {
+      return caller({
+        status: 400,
+        errorCode: 400004,
+        message: `The registration id "${registrationId.slice(0, 40)}" is not valid: it ${idProblem}.`,
+      })
     }
     const keys = this.config.groupKeys().map((k) => deriveDeviceKey(k, registrationId))
-    const check = verifySasToken(password.toString('utf8'), keys, [`${idScope}/registrations/${registrationId}`])
-    const refusal = check.ok
-      ? null
-      : { status: 401 as const, errorCode: 401002, message: `The device's credentials were rejected (token ${check.reason}).` }
-    return { idScope, registrationId, via, refusal }
+    const check = verifySasToken(password.toString('utf8'), keys, [
+      `${idScope}/registrations/${registrationId}`,
+    ])
+    return caller(
+      check.ok
+        ? null
+        : {
+            status: 401,
+            errorCode: 401002,
+            message: `The device's credentials were rejected (token ${check.reason}).`,
+          },
+    )
   }
 
-  private reply(client: Client, status: number, rid: string, body: unknown, retryAfter?: number): void {
-    const topic = `$dps/registrations/res/${status}/?$rid=${rid}` + (retryAfter !== undefined ? `&retry-after=${retryAfter}` : '')
+  private reply(
+    client: Client,
+    status: number,
+    rid: string,
+    body: unknown,
+    retryAfter?: number,
+  ): void {
+    const topic =
+      `$dps/registrations/res/${status}/?$rid=${rid}` +
+      (retryAfter !== undefined ? `&retry-after=${retryAfter}` : '')
     // Always valid JSON: the SDK JSON.parses replies on a later tick, and a throw there kills the device.
-    client.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 0, retain: false, dup: false }, () => {})
+    client.publish(
+      {
+        cmd: 'publish',
+        topic,
+        payload: Buffer.from(JSON.stringify(body)),
+        qos: 0,
+        retain: false,
+        dup: false,
+      },
+      () => {},
+    )
   }
 
-  private error(client: Client, rid: string, status: number, errorCode: number, message: string, retryAfter?: number): void {
-    this.reply(client, status, rid, { errorCode, trackingId: randomUUID(), message, timestampUtc: new Date().toISOString() }, retryAfter)
+  private error(
+    client: Client,
+    rid: string,
+    status: number,
+    errorCode: number,
+    message: string,
+    retryAfter?: number,
+  ): void {
+    this.reply(
+      client,
+      status,
+      rid,
+      { errorCode, trackingId: randomUUID(), message, timestampUtc: new Date().toISOString() },
+      retryAfter,
+    )
   }
 
-  private onPublish(client: Client | null, packet: AedesPublishPacket | { topic: string; payload: Buffer | string }, done: (e?: Error | null) => void): void {
+  private onPublish(
+    client: Client | null,
+    packet: AedesPublishPacket | { topic: string; payload: Buffer | string; qos?: number },
+    done: Done,
+  ): void {
     const caller = client && this.callers.get(client)
     if (!client || !caller) return done(new Error('unknown client'))
+    if ((packet as { qos?: number }).qos === 2) {
+      this.log(`DPS: ${client.id} published with QoS 2; closing it`)
+      return done(new Error('QoS 2 is not supported'))
+    }
     const topic = packet.topic
     const isRegister = topic.startsWith('$dps/registrations/PUT/iotdps-register/')
     const isPoll = topic.startsWith('$dps/registrations/GET/iotdps-get-operationstatus/')
     if (!isRegister && !isPoll) return done(new Error('topic not allowed'))
     done(null)
     const q = parseQuery(topic)
-    const rid = q.get('$rid') ?? ''
-    setImmediate(() => {
-      if (this.mode === 'stopped') return
-      if (caller.refusal) return this.error(client, rid, caller.refusal.status, caller.refusal.errorCode, caller.refusal.message)
-      if (this.mode === 'throttled') {
-        return this.error(client, rid, 429, 429001, 'Operations are being throttled for this tenant.', this.throttleRetryAfterSec)
-      }
-      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
-      if (isRegister) this.onRegister(client, caller, rid, payload)
-      else this.onPoll(client, caller, rid, q.get('operationId') ?? '')
-    })
+    const rid = (q.get('$rid') ?? '').slice(0, 100)
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
+    setImmediate(() =>
+      contain(
+        this.log,
+        'DPS request',
+        () => {
+          if (this.mode === 'stopped') return
+          if (caller.refusal)
+            return this.error(
+              client,
+              rid,
+              caller.refusal.status,
+              caller.refusal.errorCode,
+              caller.refusal.message,
+            )
+          if (this.mode === 'throttled') {
+            return this.error(
+              client,
+              rid,
+              429,
+              429001,
+              'Operations are being throttled for this tenant.',
+              this.throttleRetryAfterSec,
+            )
+          }
+          if (isRegister) this.onRegister(client, caller, rid, payload)
+          else this.onPoll(client, caller, rid, (q.get('operationId') ?? '').slice(0, 200))
+        },
+        () =>
+          this.error(
+            client,
+            rid,
+            500,
+            500000,
+            'The lab met a fault handling this request; it has been logged.',
+          ),
+      ),
+    )
   }
 
   private onRegister(client: Client, caller: Caller, rid: string, payload: Buffer): void {
-    const body = parseJson(payload) as { registrationId?: unknown; payload?: unknown } | undefined
-    if (!body || typeof body !== 'object' || body.registrationId !== caller.registrationId) {
-      return this.error(client, rid, 400, 400004, 'The registration request body must be JSON naming the same registrationId as the token.')
+    if (payload.length > limits.dpsRequestBytes) {
+      return this.error(
+        client,
+        rid,
+        400,
+        400004,
+        `The registration request is over ${limits.dpsRequestBytes / 1024} KB.`,
+      )
     }
-    const op: Operation = { operationId: `4.${randomUUID().replace(/-/g, '').slice(0, 16)}.${randomUUID()}`, registrationId: caller.registrationId, payload: body.payload, createdAt: new Date().toISOString() }
+    const parsed = parseJsonBounded(payload, limits.dpsPayloadDepth + 1)
+    if (!parsed.ok) {
+      return this.error(
+        client,
+        rid,
+        400,
+        400004,
+        parsed.reason === 'depth'
+          ? `The registration payload nests too deep (at most ${limits.dpsPayloadDepth} levels).`
+          : 'The registration request body is not valid JSON.',
+      )
+    }
+    const body = parsed.value as { registrationId?: unknown; payload?: unknown } | null
+    if (!body || typeof body !== 'object' || body.registrationId !== caller.registrationId) {
+      return this.error(
+        client,
+        rid,
+        400,
+        400004,
+        'The registration request body must be JSON naming the same registrationId as the token.',
+      )
+    }
+    const op: Operation = {
+      operationId: `4.${randomUUID().replace(/-/g, '').slice(0, 16)}.${randomUUID()}`,
+      registrationId: caller.registrationId,
+      payload: body.payload,
+      createdAt: new Date().toISOString(),
+    }
     // A device that registers again has given up on its earlier operation: keeping one per
     // device bounds the map however often devices abandon a poll.
-    for (const [id, earlier] of this.operations) if (earlier.registrationId === op.registrationId) this.operations.delete(id)
+    for (const [id, earlier] of this.operations)
+      if (earlier.registrationId === op.registrationId) this.operations.delete(id)
     this.operations.set(op.operationId, op)
-    this.reply(client, 202, rid, { operationId: op.operationId, status: 'assigning' }, this.config.retryAfterSec())
+    this.reply(
+      client,
+      202,
+      rid,
+      { operationId: op.operationId, status: 'assigning' },
+      this.config.retryAfterSec(),
+    )
   }
 
   private onPoll(client: Client, caller: Caller, rid: string, operationId: string): void {
@@ -154,20 +348,46 @@ export class Dps {
       return this.error(client, rid, 404, 404202, `Operation ${operationId} not found.`)
     }
     this.operations.delete(operationId)
-    const { device, firstTime, moved } = this.state.register(op.registrationId)
+    let assignment: ReturnType<LabState['register']>
+    try {
+      assignment = this.state.register(op.registrationId)
+    } catch (e) {
+      if (!(e instanceof LimitError)) throw e
+      return this.error(client, rid, 400, 400004, e.message)
+    }
+    const { device, hub, substatus } = assignment
     const now = new Date().toISOString()
+    const common = {
+      registrationId: op.registrationId,
+      createdDateTimeUtc: op.createdAt,
+      lastUpdatedDateTimeUtc: now,
+      etag: `"${randomUUID()}"`,
+    }
+    if (hub === null || substatus === null) {
+      // No linked hub can take the device: the operation completes as failed, the way DPS
+      // reports an allocation it could not make; the SDK raises ProvisioningRegistrationFailedError.
+      this.log(`DPS: no hub available for ${device.deviceId}; registration failed`)
+      return this.reply(client, 200, rid, {
+        operationId,
+        status: 'failed',
+        registrationState: {
+          ...common,
+          status: 'failed',
+          errorCode: noHubErrorCode,
+          errorMessage:
+            'No linked IoT hub is available to take this device: every hub is unavailable. Retry later.',
+        },
+      })
+    }
     this.reply(client, 200, rid, {
       operationId,
       status: 'assigned',
       registrationState: {
-        registrationId: op.registrationId,
-        createdDateTimeUtc: op.createdAt,
-        assignedHub: this.config.hubHost(device.assignedHub, caller.via),
+        ...common,
+        assignedHub: this.config.hubHost(hub, caller.via),
         deviceId: device.deviceId,
         status: 'assigned',
-        substatus: firstTime || !moved ? 'initialAssignment' : 'deviceDataMigrated',
-        lastUpdatedDateTimeUtc: now,
-        etag: `"${randomUUID()}"`,
+        substatus,
         ...(op.payload !== undefined ? { payload: op.payload } : {}),
       },
     })

@@ -1,6 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { Duplex } from 'node:stream'
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls'
+import { watchMqttFrames } from './frames'
+import { contain } from './guard'
+import { limits } from './limits'
 
 export type EndpointMode = 'up' | 'killed' | 'blackholed'
 
@@ -86,7 +89,14 @@ export class Endpoint {
   }
 
   private bind(port: number): Promise<number> {
-    const server = createServer((socket) => this.accept(socket))
+    const server = createServer((socket) =>
+      contain(
+        this.log,
+        `${this.name} accept`,
+        () => this.accept(socket),
+        () => socket.destroy(),
+      ),
+    )
     this.server = server
     return new Promise((resolve, reject) => {
       server.once('error', reject)
@@ -102,10 +112,29 @@ export class Endpoint {
     socket.setNoDelay(true)
     if (this.mode === 'blackholed') return this.hold(socket)
     const { inner, control } = wire(socket)
-    const tls = new TLSSocket(inner as unknown as Socket, { isServer: true, secureContext: this.context })
+    const tls = new TLSSocket(inner as unknown as Socket, {
+      isServer: true,
+      secureContext: this.context,
+    })
     tls.on('error', () => {}) // handshake failures are the client's problem; the server carries on
     this.track(control, socket)
-    this.handle(tls, 'tls')
+    this.serve(tls, 'tls')
+  }
+
+  /** Hands a stream to the MQTT server, watching its packets; a fault closes this stream only. */
+  private serve(stream: Duplex, via: 'tls' | 'ws'): void {
+    contain(
+      this.log,
+      `${this.name} connection`,
+      () => {
+        this.handle(stream, via)
+        watchMqttFrames(stream, limits.mqttPacketBytes, (why) => {
+          this.log(`${this.name}: a client sent ${why}; closing its connection`)
+          stream.destroy()
+        })
+      },
+      () => stream.destroy(),
+    )
   }
 
   /** For streams that arrive already decrypted (secure WebSockets). */
@@ -117,7 +146,7 @@ export class Endpoint {
     }
     const { inner, control } = wire(stream)
     this.track(control, stream)
-    this.handle(inner, 'ws')
+    this.serve(inner, 'ws')
   }
 
   private track(control: Wire, raw: Duplex): void {

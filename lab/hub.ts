@@ -3,15 +3,18 @@ import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { encodeBag, parseBag, parseQuery } from './bag'
 import { Endpoint } from './endpoint'
-import { deriveDeviceKey, verifySasToken } from './sas'
-import type { DeviceRecord, LabState } from './state'
+import { contain, once, safeTimeout, type Log } from './guard'
+import { parseJsonBounded } from './json'
+import { deviceIdProblem, limits } from './limits'
+import { deriveDeviceKey, parseSasToken, verifySasToken } from './sas'
+import { LimitError, type DeviceRecord, type LabState } from './state'
 import type { HubName } from './types'
-
-const maxMessageBytes = 256 * 1024
 
 interface Session {
   client: Client
   deviceId: string
+  /** Drops the connection when its SAS token expires, as IoT Hub does. */
+  expiry: NodeJS.Timeout | null
 }
 
 interface PendingMethod {
@@ -20,6 +23,7 @@ interface PendingMethod {
 }
 
 type Reply = (status: number, body: unknown) => void
+type Done = (e?: Error | null) => void
 
 function authError(code: number, message: string) {
   return Object.assign(new Error(message), { returnCode: code })
@@ -27,7 +31,8 @@ function authError(code: number, message: string) {
 
 /**
  * One IoT hub. IoT Hub is request/response, not a broker: every reply is written to the one
- * client that asked, and a device may only publish and subscribe on its own topics.
+ * client that asked, and a device may only publish and subscribe on its own topics. Every
+ * callback the MQTT server makes into this class is contained: a fault closes that client only.
  */
 export class Hub {
   readonly endpoint: Endpoint
@@ -40,6 +45,8 @@ export class Hub {
    */
   private readonly subscriptions = new Map<string, Set<string>>()
   private readonly pendingMethods = new Map<string, PendingMethod>()
+  /** The `se` of the token each connection authenticated with (unix seconds). */
+  private readonly tokenExpiry = new WeakMap<Client, number>()
   /** Host names devices use for this hub: 127.0.0.1:PORT, and the WebSocket address. */
   readonly hostNames: string[] = []
 
@@ -48,22 +55,90 @@ export class Hub {
     private readonly state: LabState,
     private readonly groupKeys: () => string[],
     tls: { key: string; cert: string },
-    private readonly log: (line: string) => void,
+    private readonly log: Log,
+    /** Tokens that live longer than this are refused (seconds; undefined: any lifetime). */
+    private readonly maxTokenLifetimeSec?: number,
   ) {
+    const where = `hub ${name.toUpperCase()}`
+    const closing = (client: Client | null) => () => client?.close()
     this.broker = new Aedes({
-      maxClientsIdLength: 128,
-      authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
-      authorizePublish: (client, packet, done) => this.onPublish(client, packet, done),
-      authorizeSubscribe: (client, sub, done) => done(null, this.allowed(client, sub.topic) ? sub : null),
+      maxClientsIdLength: limits.idLength,
+      authenticate: (client, username, password, done) => {
+        const answer = once(done)
+        contain(
+          log,
+          `${where} authenticate`,
+          () => this.authenticate(client, username, password, answer),
+          () => answer(authError(3, 'server fault'), false),
+        )
+      },
+      authorizePublish: (client, packet, done) => {
+        const answer = once(done)
+        contain(
+          log,
+          `${where} publish`,
+          () => this.onPublish(client, packet, answer),
+          () => answer(new Error('server fault')),
+        )
+      },
+      authorizeSubscribe: (client, sub, done) => {
+        const answer = once(done)
+        contain(
+          log,
+          `${where} subscribe`,
+          () => answer(null, client && this.allowed(client, sub.topic) ? sub : null),
+          () => answer(new Error('server fault'), null),
+        )
+      },
       // Nothing flows device-to-device: only packets this hub addressed to a client itself.
-      authorizeForward: (client, packet) => (this.forwardable(client, packet) ? packet : null),
+      authorizeForward: (client, packet) =>
+        contain(
+          log,
+          `${where} forward`,
+          () => (this.forwardable(client, packet) ? packet : null),
+          () => null,
+        ),
     })
-    this.broker.on('clientReady', (client) => this.onReady(client))
-    this.broker.on('clientDisconnect', (client) => this.onGone(client))
-    this.broker.on('subscribe', (subs, client) => this.onSubscribe(client, subs.map((s) => s.topic)))
-    this.broker.on('unsubscribe', (topics, client) => this.subscriptions.get(client.id)?.forEach((t) => topics.includes(t) && this.subscriptions.get(client.id)?.delete(t)))
-    this.broker.on('ack', (packet, client) => this.onAck(client, packet as { topic?: string }))
-    this.endpoint = new Endpoint(`hub ${name.toUpperCase()}`, tls, (stream: Duplex) => this.broker.handle(stream), log)
+    this.broker.on('clientReady', (client) =>
+      contain(log, `${where} ready`, () => this.onReady(client), closing(client)),
+    )
+    this.broker.on('clientDisconnect', (client) =>
+      contain(
+        log,
+        `${where} disconnect`,
+        () => this.onGone(client),
+        () => undefined,
+      ),
+    )
+    this.broker.on('subscribe', (subs, client) =>
+      contain(
+        log,
+        `${where} subscribe`,
+        () =>
+          this.onSubscribe(
+            client,
+            subs.map((s) => s.topic),
+          ),
+        closing(client),
+      ),
+    )
+    this.broker.on('unsubscribe', (topics, client) =>
+      contain(
+        log,
+        `${where} unsubscribe`,
+        () => this.onUnsubscribe(client, topics),
+        closing(client),
+      ),
+    )
+    this.broker.on('ack', (packet, client) =>
+      contain(
+        log,
+        `${where} ack`,
+        () => this.onAck(client, packet as { topic?: string }),
+        closing(client),
+      ),
+    )
+    this.endpoint = new Endpoint(where, tls, (stream: Duplex) => this.broker.handle(stream), log)
 
     state.on('evict', (deviceId, hub) => hub === this.name && this.evict(deviceId))
     state.on('desired', (deviceId, patch) => this.pushDesired(deviceId, patch))
@@ -85,6 +160,10 @@ export class Hub {
     return this.sessions.has(deviceId)
   }
 
+  get connectedCount(): number {
+    return this.sessions.size
+  }
+
   private authenticate(
     client: Client,
     username: string | undefined,
@@ -92,21 +171,46 @@ export class Hub {
     done: (e: ReturnType<typeof authError> | null, ok: boolean | null) => void,
   ): void {
     const deviceId = client.id
+    const idProblem = deviceIdProblem(deviceId)
+    if (idProblem) {
+      this.log(
+        `hub ${this.name.toUpperCase()}: refused client id "${deviceId.slice(0, 40)}" (${idProblem})`,
+      )
+      return done(authError(2, `device id ${idProblem}`), false)
+    }
     const [host, userDevice] = (username ?? '').split('/')
     const device = this.state.devices.get(deviceId)
-    if (userDevice !== deviceId || !host || !password) return done(authError(5, 'malformed credentials'), false)
+    if (userDevice !== deviceId || !host || !password)
+      return done(authError(5, 'malformed credentials'), false)
     if (!this.hostNames.includes(host)) return done(authError(5, `this hub is not ${host}`), false)
     const keys = this.groupKeys().map((k) => deriveDeviceKey(k, deviceId))
-    const check = verifySasToken(password.toString('utf8'), keys, this.hostNames.map((h) => `${h}/devices/${deviceId}`))
+    const token = password.toString('utf8')
+    const check = verifySasToken(
+      token,
+      keys,
+      this.hostNames.map((h) => `${h}/devices/${deviceId}`),
+    )
     if (!check.ok) {
       this.log(`hub ${this.name.toUpperCase()}: ${deviceId} refused (token ${check.reason})`)
       return done(authError(5, `token ${check.reason}`), false)
     }
+    const se = parseSasToken(token)!.se
+    if (
+      this.maxTokenLifetimeSec !== undefined &&
+      se - Date.now() / 1000 > this.maxTokenLifetimeSec
+    ) {
+      this.log(
+        `hub ${this.name.toUpperCase()}: ${deviceId} refused (token lives past the ${this.maxTokenLifetimeSec} s this lab allows)`,
+      )
+      return done(authError(5, 'token lifetime too long'), false)
+    }
     if (!device) return done(authError(5, 'device not registered'), false)
-    if (this.state.targetHub(device) !== this.name) {
-      this.log(`hub ${this.name.toUpperCase()}: ${deviceId} refused (belongs on hub ${this.state.targetHub(device).toUpperCase()})`)
+    const refusal = this.state.refusal(device, this.name)
+    if (refusal) {
+      this.log(`hub ${this.name.toUpperCase()}: ${deviceId} refused (${refusal})`)
       return done(authError(5, 'device is not assigned to this hub'), false)
     }
+    this.tokenExpiry.set(client, se)
     done(null, true)
   }
 
@@ -114,15 +218,42 @@ export class Hub {
     const device = this.state.devices.get(client.id)
     if (!device) return client.close()
     if (client.clean) this.subscriptions.delete(client.id)
-    this.sessions.set(client.id, { client, deviceId: client.id })
+    const replaced = this.sessions.get(client.id)
+    if (replaced?.expiry) clearTimeout(replaced.expiry)
+    const session: Session = { client, deviceId: client.id, expiry: null }
+    this.sessions.set(client.id, session)
+    this.armExpiry(session)
     device.connectedTo = this.name
     this.log(`hub ${this.name.toUpperCase()}: ${client.id} connected`)
     this.flushC2d(client.id)
   }
 
+  /** IoT Hub drops a connection whose token has expired; the SDK renews before that. */
+  private armExpiry(session: Session): void {
+    const se = this.tokenExpiry.get(session.client)
+    if (se === undefined) return
+    const ms = se * 1000 - Date.now()
+    // Timers cap at ~24.8 days: a later expiry re-arms when the first wait ends.
+    session.expiry = safeTimeout(
+      this.log,
+      `hub ${this.name.toUpperCase()} token expiry`,
+      Math.max(0, ms),
+      () => {
+        if (this.sessions.get(session.deviceId) !== session) return
+        if (se * 1000 > Date.now()) return this.armExpiry(session)
+        this.log(
+          `hub ${this.name.toUpperCase()}: disconnecting ${session.deviceId} (its SAS token expired)`,
+        )
+        session.client.close()
+      },
+    )
+  }
+
   private onGone(client: Client): void {
     // A newer connection with the same id replaces the old one; only forget the current one.
-    if (this.sessions.get(client.id)?.client !== client) return
+    const session = this.sessions.get(client.id)
+    if (session?.client !== client) return
+    if (session.expiry) clearTimeout(session.expiry)
     this.sessions.delete(client.id)
     const device = this.state.devices.get(client.id)
     if (device?.connectedTo === this.name) device.connectedTo = null
@@ -141,7 +272,8 @@ export class Hub {
   private forwardable(client: Client, packet: AedesPublishPacket): boolean {
     if (packet.topic.startsWith(`devices/${client.id}/messages/devicebound/`)) {
       // A clean-session-0 redelivery of a message the device already settled is dropped.
-      const mid = parseBag(packet.topic.slice(`devices/${client.id}/messages/devicebound/`.length)).systemProperties['$.mid']
+      const mid = parseBag(packet.topic.slice(`devices/${client.id}/messages/devicebound/`.length))
+        .systemProperties['$.mid']
       const msg = this.state.devices.get(client.id)?.c2d.find((m) => m.messageId === mid)
       return msg !== undefined && msg.state !== 'completed'
     }
@@ -155,6 +287,11 @@ export class Hub {
     if (topics.some((t) => t.includes('/messages/devicebound/'))) this.flushC2d(client.id)
   }
 
+  private onUnsubscribe(client: Client, topics: string[]): void {
+    const subs = this.subscriptions.get(client.id)
+    for (const t of topics) subs?.delete(t)
+  }
+
   subscriptionsOf(deviceId: string): string[] {
     return [...(this.subscriptions.get(deviceId) ?? [])]
   }
@@ -164,26 +301,53 @@ export class Hub {
   }
 
   private send(client: Client, topic: string, body: unknown, qos: 0 | 1 = 0): void {
-    const payload = typeof body === 'string' ? Buffer.from(body) : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body))
+    const payload =
+      typeof body === 'string'
+        ? Buffer.from(body)
+        : Buffer.isBuffer(body)
+          ? body
+          : Buffer.from(JSON.stringify(body))
     client.publish({ cmd: 'publish', topic, payload, qos, retain: false, dup: false }, () => {})
   }
 
-  private onPublish(client: Client | null, packet: AedesPublishPacket | { topic: string; payload: Buffer | string }, done: (e?: Error | null) => void): void {
+  private onPublish(
+    client: Client | null,
+    packet: AedesPublishPacket | { topic: string; payload: Buffer | string; qos?: number },
+    done: Done,
+  ): void {
     if (!client) return done(new Error('no client'))
+    // IoT Hub closes the connection of a device that publishes with QoS 2.
+    if ((packet as { qos?: number }).qos === 2) {
+      this.log(
+        `hub ${this.name.toUpperCase()}: ${client.id} published with QoS 2; closing it as IoT Hub does`,
+      )
+      return done(new Error('QoS 2 is not supported'))
+    }
     const device = this.state.devices.get(client.id)
     const topic = packet.topic
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
-    if (!device || payload.length > maxMessageBytes) return done(new Error('refused'))
+    if (!device) return done(new Error('refused'))
     const telemetryPrefix = `devices/${client.id}/messages/events/`
     if (topic.startsWith(telemetryPrefix)) {
-      this.onTelemetry(device, topic.slice(telemetryPrefix.length), payload)
+      const bag = topic.slice(telemetryPrefix.length)
+      if (payload.length + Buffer.byteLength(bag) > limits.d2cBytes) {
+        this.log(
+          `hub ${this.name.toUpperCase()}: ${client.id} sent ${payload.length} bytes, over IoT Hub's ${limits.d2cBytes / 1024} KB; closing it`,
+        )
+        return done(new Error('message too large'))
+      }
+      this.onTelemetry(device, bag, payload)
       return done(null)
     }
     const q = parseQuery(topic)
     const rid = q.get('$rid')
     const reply: Reply = (status, body) => {
       const version = status === 204 && typeof body === 'number' ? `&$version=${body}` : ''
-      this.send(client, `$iothub/twin/res/${status}/?$rid=${rid ?? ''}${version}`, status === 204 ? '' : body)
+      this.send(
+        client,
+        `$iothub/twin/res/${status}/?$rid=${rid ?? ''}${version}`,
+        status === 204 ? '' : body,
+      )
     }
     if (topic.startsWith('$iothub/twin/GET/')) {
       done(null)
@@ -200,24 +364,46 @@ export class Hub {
       if (pending) {
         clearTimeout(pending.timer)
         this.pendingMethods.delete(rid!)
-        pending.resolve({ status: Number(m[1]), payload: parseJson(payload) })
+        pending.resolve(this.methodAnswer(Number(m[1]), payload))
       }
       return
     }
     // Real IoT Hub drops a device that publishes where it may not.
-    this.log(`hub ${this.name.toUpperCase()}: ${client.id} published to forbidden topic ${topic}`)
+    this.log(
+      `hub ${this.name.toUpperCase()}: ${client.id} published to forbidden topic ${topic.slice(0, 200)}`,
+    )
     done(new Error('topic not allowed'))
+  }
+
+  private methodAnswer(status: number, payload: Buffer): { status: number; payload: unknown } {
+    if (payload.length > limits.methodPayloadBytes)
+      return {
+        status: 413,
+        payload: {
+          errorCode: 413002,
+          message: `The device's method response is over ${limits.methodPayloadBytes / 1024} KB.`,
+        },
+      }
+    if (payload.length === 0) return { status, payload: null }
+    const parsed = parseJsonBounded(payload, limits.jsonDepth)
+    // An answer that is not JSON, or nests too deep to pass on, is passed on as its text.
+    return { status, payload: parsed.ok ? parsed.value : payload.toString('utf8') }
   }
 
   private onTelemetry(device: DeviceRecord, bag: string, payload: Buffer): void {
     const { systemProperties, properties } = parseBag(bag)
     const text = payload.toString('utf8')
     const isJson = (systemProperties['$.ct'] ?? '').includes('json')
-    const seq = properties.seq !== undefined && /^\d+$/.test(properties.seq) ? Number(properties.seq) : null
+    const seq =
+      properties.seq !== undefined && /^\d{1,15}$/.test(properties.seq)
+        ? Number(properties.seq)
+        : null
+    // A body that is not JSON, or nests deeper than the lab will keep, is recorded as its text.
+    const parsed = isJson ? parseJsonBounded(text, limits.jsonDepth) : null
     this.state.recordTelemetry(device, {
       seq,
       messageId: systemProperties['$.mid'] ?? null,
-      body: isJson ? (parseJson(payload) ?? text) : text,
+      body: parsed?.ok ? parsed.value : text,
       properties,
       systemProperties,
       hub: this.name,
@@ -226,56 +412,94 @@ export class Hub {
   }
 
   private onReported(device: DeviceRecord, payload: Buffer, reply: Reply): void {
-    const patch = parseJson(payload)
-    if (!patch || typeof patch !== 'object' || Array.isArray(patch)) {
-      return reply(400, { errorCode: 400004, message: 'reported patch must be a JSON object' })
+    const parsed = parseJsonBounded(payload, limits.twinDepth + 1)
+    if (!parsed.ok) {
+      const message =
+        parsed.reason === 'depth'
+          ? `reported properties may nest at most ${limits.twinDepth} levels deep`
+          : 'the reported patch is not valid JSON'
+      return reply(400, { errorCode: 400004, message })
     }
-    const reported = device.twin.reported
-    for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
-      if (k.startsWith('$')) continue
-      if (v === null) delete reported[k]
-      else reported[k] = v
+    try {
+      reply(204, this.state.patchReported(device, parsed.value))
+    } catch (e) {
+      if (!(e instanceof LimitError)) throw e
+      reply(400, { errorCode: 400004, message: e.message })
     }
-    reported.$version++
-    reply(204, reported.$version)
   }
 
   private pushDesired(deviceId: string, patch: Record<string, unknown>): void {
     const s = this.sessions.get(deviceId)
     if (!s || !this.subscribed(deviceId, '$iothub/twin/PATCH/properties/desired/#')) return
-    this.send(s.client, `$iothub/twin/PATCH/properties/desired/?$version=${String(patch.$version)}`, patch)
+    this.send(
+      s.client,
+      `$iothub/twin/PATCH/properties/desired/?$version=${String(patch.$version)}`,
+      patch,
+    )
   }
 
   /** Invokes a direct method; answers as IoT Hub's service API does. */
-  invokeMethod(deviceId: string, methodName: string, payload: unknown, timeoutSec: number): Promise<{ status: number; payload: unknown }> {
+  invokeMethod(
+    deviceId: string,
+    methodName: string,
+    payload: unknown,
+    timeoutSec: number,
+  ): Promise<{ status: number; payload: unknown }> {
     const s = this.sessions.get(deviceId)
     if (!s || !this.subscribed(deviceId, '$iothub/methods/POST/#')) {
-      return Promise.resolve({ status: 404, payload: { errorCode: 404103, message: 'The operation failed because the requested device is not online or is not subscribed to direct methods.' } })
+      return Promise.resolve({
+        status: 404,
+        payload: {
+          errorCode: 404103,
+          message:
+            'The operation failed because the requested device is not online or is not subscribed to direct methods.',
+        },
+      })
     }
     const rid = randomBytes(8).toString('hex')
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pendingMethods.delete(rid)
-        resolve({ status: 504, payload: { errorCode: 504101, message: `Timed out waiting for the response from device after ${timeoutSec} s.` } })
-      }, timeoutSec * 1000)
+      const timer = safeTimeout(
+        this.log,
+        `hub ${this.name.toUpperCase()} method timeout`,
+        timeoutSec * 1000,
+        () => {
+          this.pendingMethods.delete(rid)
+          resolve({
+            status: 504,
+            payload: {
+              errorCode: 504101,
+              message: `Timed out waiting for the response from device after ${timeoutSec} s.`,
+            },
+          })
+        },
+      )
       this.pendingMethods.set(rid, { resolve, timer })
       // An empty body makes the SDK answer 400 without calling the handler: send null instead.
       // Method payloads are JSON on the wire, strings included.
-      this.send(s.client, `$iothub/methods/POST/${methodName}/?$rid=${rid}`, Buffer.from(JSON.stringify(payload ?? null)))
+      this.send(
+        s.client,
+        `$iothub/methods/POST/${methodName}/?$rid=${rid}`,
+        Buffer.from(JSON.stringify(payload ?? null)),
+      )
     })
   }
 
   private flushC2d(deviceId: string): void {
     const s = this.sessions.get(deviceId)
     const device = this.state.devices.get(deviceId)
-    if (!s || !device || !this.subscribed(deviceId, `devices/${deviceId}/messages/devicebound/#`)) return
+    if (!s || !device || !this.subscribed(deviceId, `devices/${deviceId}/messages/devicebound/#`))
+      return
     for (const m of device.c2d) {
       // Delivered elsewhere and never acknowledged: this hub delivers it again.
-      if (m.state === 'completed' || (m.state === 'delivered' && m.deliveredTo === this.name)) continue
+      if (m.state === 'completed' || (m.state === 'delivered' && m.deliveredTo === this.name))
+        continue
       m.state = 'delivered'
       m.deliveredTo = this.name
       m.deliveryCount++
-      const bag = encodeBag(m.properties, { '$.mid': m.messageId, '$.to': `/devices/${deviceId}/messages/devicebound` })
+      const bag = encodeBag(m.properties, {
+        '$.mid': m.messageId,
+        '$.to': `/devices/${deviceId}/messages/devicebound`,
+      })
       this.send(s.client, `devices/${deviceId}/messages/devicebound/${bag}`, m.body, 1)
     }
   }
@@ -295,23 +519,27 @@ export class Hub {
   private evict(deviceId: string): void {
     const s = this.sessions.get(deviceId)
     if (s) {
-      this.log(`hub ${this.name.toUpperCase()}: disconnecting ${deviceId} (moved to the other hub)`)
+      this.log(
+        `hub ${this.name.toUpperCase()}: disconnecting ${deviceId} (it belongs elsewhere now)`,
+      )
       s.client.close()
     }
   }
 
   async stop(): Promise<void> {
-    for (const p of this.pendingMethods.values()) clearTimeout(p.timer)
+    for (const p of this.pendingMethods.values()) {
+      clearTimeout(p.timer)
+      p.resolve({ status: 503, payload: { errorCode: 503001, message: 'The lab is stopping.' } })
+    }
     this.pendingMethods.clear()
+    for (const s of this.sessions.values()) if (s.expiry) clearTimeout(s.expiry)
     await this.endpoint.stop()
     await new Promise<void>((resolve) => this.broker.close(() => resolve()))
   }
 }
 
+/** Parses a device's JSON no deeper than the lab keeps; undefined when it is not. */
 export function parseJson(payload: Buffer): unknown {
-  try {
-    return JSON.parse(payload.toString('utf8'))
-  } catch {
-    return undefined
-  }
+  const parsed = parseJsonBounded(payload, limits.jsonDepth)
+  return parsed.ok ? parsed.value : undefined
 }

@@ -3,9 +3,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensureCerts } from './certs'
 import { ControlApi } from './control'
-import { defaultControlPort, defaultDataDir, defaultPorts, removeDiscovery, writeDiscovery } from './discovery'
+import {
+  defaultControlPort,
+  defaultDataDir,
+  defaultPorts,
+  removeDiscovery,
+  writeDiscovery,
+} from './discovery'
 import { Dps } from './dps'
+import { HubHealth } from './health'
 import { Hub } from './hub'
+import { HubControl } from './hub-control'
 import { LabState } from './state'
 import type { HubName, LabHandle, LabOptions } from './types'
 import { serveWebSockets, wsAddresses } from './websockets'
@@ -14,9 +22,26 @@ export type { LabHandle, LabOptions, HubName } from './types'
 
 /** A lab that shares nothing with others on this machine: free ports, its own folder, no discovery file. */
 export function privateLabOptions(dataDir: string): LabOptions {
-  return { dataDir, dpsPort: 0, hubAPort: 0, hubBPort: 0, controlPort: 0, webSockets: false, writeDiscovery: false }
+  return {
+    dataDir,
+    dpsPort: 0,
+    hubAPort: 0,
+    hubBPort: 0,
+    controlPort: 0,
+    webSockets: false,
+    writeDiscovery: false,
+  }
 }
 export { deriveDeviceKey } from './sas'
+export { findLabs, pickLab } from './discovery'
+
+/**
+ * Default delays of DPS's view of hub health. Detection: about one missed health probe at the
+ * 10 s interval Azure's fast probes use, so a device notices the loss (reset or keep-alive)
+ * before DPS does, as it would in the field. Rebalance: a returning data center is trusted only
+ * after three such probes, so a flapping hub does not bounce its devices back and forth.
+ */
+export const defaultDelays = { dpsDetectSec: 10, rebalanceSec: 30 }
 
 interface Enrollment {
   idScope: string
@@ -36,16 +61,24 @@ function loadEnrollment(dataDir: string, options: LabOptions): Enrollment {
     }
   }
   const e: Enrollment = {
-    idScope: options.idScope ?? saved.idScope ?? '0ne' + randomBytes(4).toString('hex').toUpperCase(),
-    groupPrimaryKey: options.groupPrimaryKey ?? saved.groupPrimaryKey ?? randomBytes(64).toString('base64'),
-    groupSecondaryKey: options.groupSecondaryKey ?? saved.groupSecondaryKey ?? randomBytes(64).toString('base64'),
+    idScope:
+      options.idScope ?? saved.idScope ?? '0ne' + randomBytes(4).toString('hex').toUpperCase(),
+    groupPrimaryKey:
+      options.groupPrimaryKey ?? saved.groupPrimaryKey ?? randomBytes(64).toString('base64'),
+    groupSecondaryKey:
+      options.groupSecondaryKey ?? saved.groupSecondaryKey ?? randomBytes(64).toString('base64'),
   }
   writeFileSync(path, JSON.stringify(e, null, 2) + '\n', { mode: 0o600 })
   return e
 }
 
 /** Binds `wanted`, or an ephemeral port when it is taken (saying so). */
-async function listenOr(wanted: number, what: string, listen: (port: number) => Promise<number>, log: (s: string) => void): Promise<number> {
+async function listenOr(
+  wanted: number,
+  what: string,
+  listen: (port: number) => Promise<number>,
+  log: (s: string) => void,
+): Promise<number> {
   try {
     return await listen(wanted)
   } catch (e) {
@@ -66,11 +99,33 @@ export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
   const groupKeys = () => [enrollment.groupPrimaryKey, enrollment.groupSecondaryKey]
 
   const hubHosts: Record<HubName, string> = { a: '', b: '' }
-  const state = new LabState(hubHosts, options.defaultTtlMinutes ?? 5)
+  const health = new HubHealth(log)
+  const state = new LabState(
+    hubHosts,
+    options.defaultTtlMinutes ?? 5,
+    (hub) => health.available(hub),
+    log,
+  )
+  health.on('changed', () => state.placeAll())
   const hubs: Record<HubName, Hub> = {
-    a: new Hub('a', state, groupKeys, tls, log),
-    b: new Hub('b', state, groupKeys, tls, log),
+    a: new Hub('a', state, groupKeys, tls, log, options.maxTokenLifetimeSec),
+    b: new Hub('b', state, groupKeys, tls, log, options.maxTokenLifetimeSec),
   }
+  const delays = {
+    dpsDetectSec: options.dpsDetectSec ?? defaultDelays.dpsDetectSec,
+    rebalanceSec: options.rebalanceSec ?? defaultDelays.rebalanceSec,
+    dpsUnaware: options.dpsUnaware ?? false,
+  }
+  const controlled = (name: HubName) => ({
+    name,
+    get host() {
+      return hubs[name].host
+    },
+    endpoint: hubs[name].endpoint,
+    connectedCount: () => hubs[name].connectedCount,
+  })
+  const hubControl = new HubControl({ a: controlled('a'), b: controlled('b') }, health, delays, log)
+  const instance = randomBytes(8).toString('hex')
   let wsEnabled = false
   const dps = new Dps(
     state,
@@ -85,7 +140,12 @@ export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
   )
   const stoppers: (() => Promise<void>)[] = []
   try {
-    const dpsPort = await listenOr(options.dpsPort ?? defaultPorts.dps, 'DPS', (p) => dps.start(p), log)
+    const dpsPort = await listenOr(
+      options.dpsPort ?? defaultPorts.dps,
+      'DPS',
+      (p) => dps.start(p),
+      log,
+    )
     stoppers.push(() => dps.stop())
     for (const name of ['a', 'b'] as const) {
       const wanted = (name === 'a' ? options.hubAPort : options.hubBPort) ?? defaultPorts[name]
@@ -125,19 +185,26 @@ export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
     const facts = () => ({
       idScope: enrollment.idScope,
       dpsHost: `127.0.0.1:${dpsPort}`,
-      hubs: { a: { host: hubs.a.host }, b: { host: hubs.b.host } },
+      hubs: { a: hubControl.view('a'), b: hubControl.view('b') },
       caPath: certs.caPath,
       webSockets,
-      dps: { mode: dps.mode },
+      dps: { mode: dps.mode, dropAfterConnack: dps.dropAfterConnack },
       hubModes: { a: hubs.a.endpoint.mode, b: hubs.b.endpoint.mode },
+      delays,
+      maxTokenLifetimeSec: options.maxTokenLifetimeSec ?? null,
     })
-    const control = new ControlApi(state, dps, hubs, facts)
-    const controlPort = await listenOr(options.controlPort ?? defaultControlPort, 'control API', (p) => control.listen(p), log)
+    const control = new ControlApi({ state, dps, hubs, hubControl, facts, instance, log })
+    const controlPort = await listenOr(
+      options.controlPort ?? defaultControlPort,
+      'control API',
+      (p) => control.listen(p),
+      log,
+    )
     stoppers.push(() => control.close())
     const controlUrl = `http://127.0.0.1:${controlPort}`
 
     if (options.writeDiscovery !== false) {
-      writeDiscovery(dataDir, {
+      const entry = writeDiscovery(dataDir, {
         controlUrl,
         dpsHost: `127.0.0.1:${dpsPort}`,
         idScope: enrollment.idScope,
@@ -145,15 +212,19 @@ export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
         hubs: { a: hubs.a.host, b: hubs.b.host },
         pid: process.pid,
         startedAt: new Date().toISOString(),
+        instance,
       })
-      stoppers.push(async () => removeDiscovery(dataDir))
+      stoppers.push(async () => removeDiscovery(entry))
     }
 
     let stopped: Promise<void> | null = null
     return {
       ...enrollment,
       dpsHost: `127.0.0.1:${dpsPort}`,
-      hubs: { a: { host: hubs.a.host, port: hubs.a.endpoint.port }, b: { host: hubs.b.host, port: hubs.b.endpoint.port } },
+      hubs: {
+        a: { host: hubs.a.host, port: hubs.a.endpoint.port },
+        b: { host: hubs.b.host, port: hubs.b.endpoint.port },
+      },
       controlUrl,
       ca: certs.ca,
       caPath: certs.caPath,
@@ -168,6 +239,8 @@ export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
 
   async function stopAll(): Promise<void> {
     state.dispose()
+    health.dispose()
+    hubControl.dispose()
     for (const s of stoppers.reverse()) await s().catch(() => {})
     stoppers.length = 0
   }

@@ -1,11 +1,11 @@
 import { defaultControlPort, defaultDataDir, defaultPorts } from './discovery'
-import { startLab } from './index'
+import { defaultDelays, startLab } from './index'
 
 // `npm run lab`: the lab as a foreground process, printing what a device needs to connect.
 
 const help = `npm run lab -- [options]
 
-  --data-dir DIR       CA, certificates, enrollment and discovery file (default ${defaultDataDir()})
+  --data-dir DIR       CA, certificates, enrollment and discovery entries (default ${defaultDataDir()})
   --dps-port N         DPS MQTT/TLS port (default ${defaultPorts.dps})
   --hub-a-port N       hub A port (default ${defaultPorts.a})
   --hub-b-port N       hub B port (default ${defaultPorts.b})
@@ -14,9 +14,18 @@ const help = `npm run lab -- [options]
   --group-key K        group primary key (base64; default: generated once, then kept)
   --retry-after N      seconds DPS asks devices to wait before polling (default 1)
   --ttl N              default failover ttl in minutes (default 5)
+  --dps-detect N       seconds until DPS notices a killed or blackholed hub and assigns its
+                       devices the other hub (default ${defaultDelays.dpsDetectSec})
+  --rebalance N        seconds after a hub returns until DPS names it again and its devices
+                       fail back (default ${defaultDelays.rebalanceSec})
+  --dps-unaware        DPS is never told of a hub outage: it keeps naming the dead hub
+  --max-token-lifetime N
+                       hubs refuse SAS tokens that expire more than N seconds ahead
+                       (default: any lifetime; expired tokens are always dropped)
   --no-websockets      do not serve MQTT over WebSockets on 443`
 
 const known = new Set(['help', ...[...help.matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]!)])
+const switches = new Set(['help', 'no-websockets', 'dps-unaware'])
 
 function args(argv: string[]): Record<string, string | true> {
   const out: Record<string, string | true> = {}
@@ -25,7 +34,7 @@ function args(argv: string[]): Record<string, string | true> {
     if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"`)
     const name = a.slice(2)
     if (!known.has(name)) throw new Error(`unknown option --${name}`)
-    if (name === 'no-websockets' || name === 'help') out[name] = true
+    if (switches.has(name)) out[name] = true
     else if (i + 1 < argv.length) out[name] = argv[++i]!
     else throw new Error(`--${name} needs a value`)
   }
@@ -57,6 +66,9 @@ async function main(): Promise<void> {
   let a: Record<string, string | true>
   let retryAfter: number | undefined
   let ttl: number | undefined
+  let dpsDetect: number | undefined
+  let rebalance: number | undefined
+  let maxTokenLifetime: number | undefined
   try {
     a = args(process.argv.slice(2))
     if (a.help) {
@@ -65,6 +77,19 @@ async function main(): Promise<void> {
     }
     retryAfter = number(a['retry-after'], 'retry-after', (n) => n >= 0, 'seconds, 0 or more')
     ttl = number(a.ttl, 'ttl', (n) => n > 0, 'minutes, more than 0')
+    dpsDetect = number(
+      a['dps-detect'],
+      'dps-detect',
+      (n) => n >= 0 && n <= 3600,
+      'seconds, 0 to 3600',
+    )
+    rebalance = number(a.rebalance, 'rebalance', (n) => n >= 0 && n <= 3600, 'seconds, 0 to 3600')
+    maxTokenLifetime = number(
+      a['max-token-lifetime'],
+      'max-token-lifetime',
+      (n) => n > 0,
+      'seconds, more than 0',
+    )
   } catch (e) {
     console.error(`lab: ${(e as Error).message}\n\n${help}`)
     process.exitCode = 2
@@ -81,6 +106,10 @@ async function main(): Promise<void> {
     groupPrimaryKey: typeof a['group-key'] === 'string' ? a['group-key'] : undefined,
     dpsRetryAfterSec: retryAfter,
     defaultTtlMinutes: ttl,
+    dpsDetectSec: dpsDetect,
+    rebalanceSec: rebalance,
+    dpsUnaware: a['dps-unaware'] === true,
+    maxTokenLifetimeSec: maxTokenLifetime,
     webSockets: !a['no-websockets'],
     log: (line) => console.log(`${stamp()}  ${line}`),
   })
@@ -94,8 +123,9 @@ async function main(): Promise<void> {
   CA certificate           ${lab.caPath}
   control API              ${lab.controlUrl}
   MQTT over WebSockets     ${lab.webSockets.enabled ? 'on 443 (DPS 127.0.0.1, hub A 127.0.0.2, hub B 127.0.0.3)' : `off: ${lab.webSockets.reason}`}
+  DPS and hub health       ${a['dps-unaware'] ? 'DPS is never told of an outage' : `DPS notices a dead hub after ${dpsDetect ?? defaultDelays.dpsDetectSec} s, trusts a returned one after ${rebalance ?? defaultDelays.rebalanceSec} s`}
 
-Try: npx lizard devices · npx lizard failover <deviceId> · Ctrl+C to stop`)
+Try: npx lizard devices · npx lizard failover <deviceId> · npx lizard outage a · Ctrl+C to stop`)
   let stopping = false
   const stop = async () => {
     if (stopping) return

@@ -2,11 +2,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 
 /** IoT Central / DPS group enrollment: the device key is an HMAC of the registration id. */
 export function deriveDeviceKey(groupKey: string, registrationId: string): string {
-  return createHmac('sha256', Buffer.from(groupKey, 'base64')).update(registrationId, 'utf8').digest('base64')
+  return createHmac('sha256', Buffer.from(groupKey, 'base64'))
+    .update(registrationId, 'utf8')
+    .digest('base64')
 }
 
 export function sign(key: string, sr: string, se: number): string {
-  return createHmac('sha256', Buffer.from(key, 'base64')).update(`${sr}\n${se}`, 'utf8').digest('base64')
+  return createHmac('sha256', Buffer.from(key, 'base64'))
+    .update(`${sr}\n${se}`, 'utf8')
+    .digest('base64')
 }
 
 export function makeSasToken(key: string, sr: string, se: number, skn?: string): string {
@@ -44,13 +48,19 @@ export function parseSasToken(password: string): SasToken | null {
   return { sr, sig: decodedSig, se, skn: fields.get('skn') }
 }
 
-export type SasCheck = { ok: true } | { ok: false; reason: 'malformed' | 'expired' | 'resource' | 'signature' }
+export type SasCheck =
+  { ok: true } | { ok: false; reason: 'malformed' | 'expired' | 'resource' | 'signature' }
 
 /**
  * Checks a token against the keys that may have signed it and the resources it may name.
  * `resources` are compared after url-decoding, since hub tokens encode `sr` and DPS tokens do not.
  */
-export function verifySasToken(password: string, keys: string[], resources: string[], nowSec = Date.now() / 1000): SasCheck {
+export function verifySasToken(
+  password: string,
+  keys: string[],
+  resources: string[],
+  nowSec = Date.now() / 1000,
+): SasCheck {
   const t = parseSasToken(password)
   if (!t) return { ok: false, reason: 'malformed' }
   if (t.se <= nowSec) return { ok: false, reason: 'expired' }
@@ -60,7 +70,8 @@ export function verifySasToken(password: string, keys: string[], resources: stri
   } catch {
     return { ok: false, reason: 'malformed' }
   }
-  if (!resources.some((r) => r.toLowerCase() === resource.toLowerCase())) return { ok: false, reason: 'resource' }
+  if (!resources.some((r) => r.toLowerCase() === resource.toLowerCase()))
+    return { ok: false, reason: 'resource' }
   const given = Buffer.from(t.sig, 'base64')
   for (const key of keys) {
     const expected = Buffer.from(sign(key, t.sr, t.se), 'base64')

@@ -1,17 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
+import { safeTimeout, type Log } from './guard'
+import { limits, mergeTwin, registrationIdProblem, twinPatchProblem } from './limits'
+import { TelemetryLog, type TelemetryRecord } from './telemetry'
 import type { HubName } from './types'
 
-export interface TelemetryRecord {
-  seq: number | null
-  messageId: string | null
-  body: unknown
-  properties: Record<string, string>
-  systemProperties: Record<string, string>
-  hub: HubName
-  arrivedAt: string
-  duplicate: boolean
-}
+export type { TelemetryRecord } from './telemetry'
 
 export interface C2dMessage {
   messageId: string
@@ -29,24 +23,47 @@ export interface Twin {
   reported: Record<string, unknown> & { $version: number }
 }
 
+/** What DPS says about an assignment, as IoT Central's DPS says it. */
+export type Substatus =
+  | 'initialAssignment'
+  | 'deviceDataMigrated'
+  | 'deviceDataReset'
+  | 'reprovisionedToInitialAssignment'
+
 export interface DeviceRecord {
   deviceId: string
   homeHub: HubName
-  /** The hub DPS last assigned; the device may only connect there. */
+  /** The hub DPS last assigned. */
   assignedHub: HubName
   failedOverUntil: number | null
+  /** Moved to a new home and not yet told by DPS: no hub takes it until it asks. */
+  rehoming: boolean
   dpsRegistrations: number
   connectedTo: HubName | null
   twin: Twin
-  telemetry: TelemetryRecord[]
-  telemetryCount: number
-  seenMessageIds: Set<string>
-  seenSeqs: Set<number>
+  telemetry: TelemetryLog
   c2d: C2dMessage[]
 }
 
-// A record per device keeps at most this many telemetry messages; stats keep counting past it.
-const telemetryKept = 50_000
+/** Where DPS sends a device now, and why. */
+export interface Placement {
+  hub: HubName | null
+  why:
+    'home' | 'failed-over' | 'home-unavailable' | 'failed-over-hub-unavailable' | 'no-hub-available'
+}
+
+/** Input over IoT Hub's or DPS's limits, refused before anything changed. */
+export class LimitError extends Error {
+  constructor(
+    readonly kind: 'registration-id' | 'twin' | 'c2d-size',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+export class QueueFullError extends Error {}
+
+const c2dHistoryKept = 1000
 
 export const otherHub = (h: HubName): HubName => (h === 'a' ? 'b' : 'a')
 
@@ -55,7 +72,7 @@ export const otherHub = (h: HubName): HubName => (h === 'a' ? 'b' : 'a')
  * the control API all read and change this one object; the hubs listen for its events.
  */
 export class LabState extends EventEmitter<{
-  /** A device must leave `hub` now (failed over or back): the hub disconnects it. */
+  /** A device must leave `hub` now (failed over or back, re-homed): the hub disconnects it. */
   evict: [deviceId: string, hub: HubName]
   desired: [deviceId: string, patch: Record<string, unknown>]
   c2d: [deviceId: string]
@@ -66,6 +83,9 @@ export class LabState extends EventEmitter<{
   constructor(
     readonly hubHosts: Record<HubName, string>,
     readonly defaultTtlMinutes: number,
+    /** Whether DPS assigns devices to a hub now (hub health as DPS sees it). */
+    private readonly availableToDps: (hub: HubName) => boolean = () => true,
+    private readonly log: Log = () => {},
   ) {
     super()
   }
@@ -75,45 +95,95 @@ export class LabState extends EventEmitter<{
     return createHash('sha256').update(deviceId).digest()[0]! % 2 === 0 ? 'a' : 'b'
   }
 
-  /** Called by DPS on a successful registration; returns the device with its assignment made. */
-  register(deviceId: string): { device: DeviceRecord; firstTime: boolean; moved: boolean } {
+  /** DPS's decision for this device now: its home, or the other hub while home is away or down. */
+  placement(device: DeviceRecord): Placement {
+    const failedOver = this.isFailedOver(device)
+    const preferred = failedOver ? otherHub(device.homeHub) : device.homeHub
+    if (this.availableToDps(preferred))
+      return { hub: preferred, why: failedOver ? 'failed-over' : 'home' }
+    if (this.availableToDps(otherHub(preferred)))
+      return {
+        hub: otherHub(preferred),
+        why: failedOver ? 'failed-over-hub-unavailable' : 'home-unavailable',
+      }
+    return { hub: null, why: 'no-hub-available' }
+  }
+
+  /**
+   * The one hub that takes this device's connections. With no hub available to DPS, a hub still
+   * serves the devices it would hold: DPS has not noticed, or not yet trusted, its return.
+   */
+  targetHub(device: DeviceRecord): HubName {
+    return (
+      this.placement(device).hub ??
+      (this.isFailedOver(device) ? otherHub(device.homeHub) : device.homeHub)
+    )
+  }
+
+  /** Why `hub` refuses this device's connection, or null when it takes it. */
+  refusal(device: DeviceRecord, hub: HubName): string | null {
+    if (device.rehoming) return 'device is moving to a new home hub: ask DPS'
+    const target = this.targetHub(device)
+    return target === hub ? null : `belongs on hub ${target.toUpperCase()}`
+  }
+
+  /** Called by DPS on a successful registration; `hub` is null when no linked hub can take it. */
+  register(deviceId: string): {
+    device: DeviceRecord
+    firstTime: boolean
+    moved: boolean
+    hub: HubName | null
+    substatus: Substatus | null
+  } {
+    const problem = registrationIdProblem(deviceId)
+    if (problem)
+      throw new LimitError(
+        'registration-id',
+        `registration id "${deviceId.slice(0, 40)}" ${problem}`,
+      )
     let device = this.devices.get(deviceId)
     const firstTime = !device
     if (!device) {
-      const home = this.homeHubFor(deviceId)
+      // A device's home is the hub it is first assigned: its hash choice, unless that one is down.
+      let home = this.homeHubFor(deviceId)
+      if (!this.availableToDps(home) && this.availableToDps(otherHub(home))) home = otherHub(home)
       device = {
         deviceId,
         homeHub: home,
         assignedHub: home,
         failedOverUntil: null,
+        rehoming: false,
         dpsRegistrations: 0,
         connectedTo: null,
         twin: { desired: { $version: 1 }, reported: { $version: 1 } },
-        telemetry: [],
-        telemetryCount: 0,
-        seenMessageIds: new Set(),
-        seenSeqs: new Set(),
+        telemetry: new TelemetryLog(),
         c2d: [],
       }
       this.devices.set(deviceId, device)
     }
     device.dpsRegistrations++
-    const target = this.targetHub(device)
-    const moved = !firstTime && target !== device.assignedHub
-    device.assignedHub = target
-    return { device, firstTime, moved }
-  }
-
-  /** Where the device belongs now; the other hub refuses it even before it asks DPS again. */
-  targetHub(device: DeviceRecord): HubName {
-    return this.isFailedOver(device) ? otherHub(device.homeHub) : device.homeHub
+    const hub = this.placement(device).hub
+    if (hub === null) return { device, firstTime, moved: false, hub, substatus: null }
+    const before = device.assignedHub
+    let substatus: Substatus
+    if (firstTime) substatus = 'initialAssignment'
+    else if (hub !== device.homeHub) substatus = 'deviceDataMigrated'
+    else if (device.rehoming) substatus = 'deviceDataReset'
+    else if (before !== device.homeHub) substatus = 'reprovisionedToInitialAssignment'
+    else substatus = 'initialAssignment'
+    if (hub === device.homeHub) device.rehoming = false
+    device.assignedHub = hub
+    return { device, firstTime, moved: !firstTime && hub !== before, hub, substatus }
   }
 
   isFailedOver(device: DeviceRecord): boolean {
     return device.failedOverUntil !== null && device.failedOverUntil > Date.now()
   }
 
-  failover(deviceId: string, ttlMinutes = this.defaultTtlMinutes): { hubIdentifier: string; message: string } | null {
+  failover(
+    deviceId: string,
+    ttlMinutes = this.defaultTtlMinutes,
+  ): { hubIdentifier: string; message: string } | null {
     const device = this.devices.get(deviceId)
     if (!device) return null
     const until = Date.now() + ttlMinutes * 60_000
@@ -121,7 +191,9 @@ export class LabState extends EventEmitter<{
     clearTimeout(this.ttlTimers.get(deviceId))
     this.ttlTimers.set(
       deviceId,
-      setTimeout(() => this.failback(deviceId), ttlMinutes * 60_000).unref(),
+      safeTimeout(this.log, `failover ttl of ${deviceId}`, ttlMinutes * 60_000, () =>
+        this.failback(deviceId),
+      ),
     )
     const away = otherHub(device.homeHub)
     // The hub it is on now drops it; DPS will name the other one.
@@ -151,9 +223,47 @@ export class LabState extends EventEmitter<{
     }
   }
 
+  /**
+   * Moves the device's home for good (IoT Central re-homing it): any manual failover ends, the
+   * device is dropped wherever it is, and DPS names the new home with `deviceDataReset`.
+   */
+  rehome(
+    deviceId: string,
+    hub: HubName,
+  ): { deviceId: string; homeHub: HubName; previousHomeHub: HubName; message: string } | null {
+    const device = this.devices.get(deviceId)
+    if (!device) return null
+    const previous = device.homeHub
+    if (previous === hub && !this.isFailedOver(device))
+      return {
+        deviceId,
+        homeHub: hub,
+        previousHomeHub: previous,
+        message: `Device is already homed on hub ${hub.toUpperCase()}`,
+      }
+    clearTimeout(this.ttlTimers.get(deviceId))
+    this.ttlTimers.delete(deviceId)
+    device.failedOverUntil = null
+    device.homeHub = hub
+    device.rehoming = true
+    for (const h of ['a', 'b'] as const) this.emit('evict', deviceId, h)
+    return {
+      deviceId,
+      homeHub: hub,
+      previousHomeHub: previous,
+      message: `Device is now homed on hub ${hub.toUpperCase()}; it was dropped and DPS will assign it there (deviceDataReset)`,
+    }
+  }
+
+  /** After DPS's view of hub health changed: every device not where it now belongs is dropped. */
+  placeAll(): void {
+    for (const device of this.devices.values()) this.evictMisplaced(device)
+  }
+
   private evictMisplaced(device: DeviceRecord): void {
     const target = this.targetHub(device)
-    for (const hub of ['a', 'b'] as const) if (hub !== target) this.emit('evict', device.deviceId, hub)
+    for (const hub of ['a', 'b'] as const)
+      if (hub !== target) this.emit('evict', device.deviceId, hub)
   }
 
   hubIdentifier(hub: HubName): string {
@@ -161,51 +271,58 @@ export class LabState extends EventEmitter<{
   }
 
   recordTelemetry(device: DeviceRecord, r: Omit<TelemetryRecord, 'duplicate'>): TelemetryRecord {
-    const duplicate = r.messageId !== null && device.seenMessageIds.has(r.messageId)
-    if (r.messageId !== null) device.seenMessageIds.add(r.messageId)
-    if (r.seq !== null) device.seenSeqs.add(r.seq)
-    const record = { ...r, duplicate }
-    device.telemetry.push(record)
-    device.telemetryCount++
-    if (device.telemetry.length > telemetryKept) device.telemetry.splice(0, device.telemetry.length - telemetryKept)
-    return record
+    return device.telemetry.add(r)
   }
 
   telemetryStats(device: DeviceRecord) {
-    const seqs = [...device.seenSeqs].sort((a, b) => a - b)
-    const firstSeq = seqs[0] ?? null
-    const lastSeq = seqs.at(-1) ?? null
-    const missing: number[] = []
-    if (firstSeq !== null && lastSeq !== null) {
-      for (let s = firstSeq, i = 0; s <= lastSeq && missing.length < 1000; s++) {
-        if (seqs[i] === s) i++
-        else missing.push(s)
-      }
-    }
-    return {
-      count: device.telemetryCount,
-      unique: device.seenMessageIds.size,
-      duplicates: device.telemetry.filter((t) => t.duplicate).length,
-      firstSeq,
-      lastSeq,
-      missing,
-    }
+    return device.telemetry.stats()
   }
 
-  /** Merges a desired patch (null deletes), bumps $version, and tells the hubs to push it. */
+  /**
+   * Merges a desired patch (null deletes) and bumps $version, then tells the hubs to push it.
+   * A patch over IoT Hub's limits throws LimitError before anything changes.
+   */
   patchDesired(device: DeviceRecord, patch: Record<string, unknown>): Twin['desired'] {
+    device.twin.desired = this.mergeChecked(device.twin.desired, patch)
     const desired = device.twin.desired
-    for (const [k, v] of Object.entries(patch)) {
-      if (k.startsWith('$')) continue
-      if (v === null) delete desired[k]
-      else desired[k] = v
-    }
-    desired.$version++
     this.emit('desired', device.deviceId, { ...patch, $version: desired.$version })
     return desired
   }
 
+  /** Merges a reported patch the same way; throws LimitError before anything changes. */
+  patchReported(device: DeviceRecord, patch: unknown): number {
+    device.twin.reported = this.mergeChecked(device.twin.reported, patch)
+    return device.twin.reported.$version
+  }
+
+  private mergeChecked(section: Twin['desired'], patch: unknown): Twin['desired'] {
+    const problem = twinPatchProblem(patch)
+    if (problem) throw new LimitError('twin', problem)
+    const r = mergeTwin(section, patch as Record<string, unknown>)
+    if ('problem' in r) throw new LimitError('twin', r.problem)
+    r.merged.$version = section.$version + 1
+    return r.merged
+  }
+
   enqueueC2d(device: DeviceRecord, body: string, properties: Record<string, string>): C2dMessage {
+    const size =
+      Buffer.byteLength(body) +
+      Object.entries(properties).reduce(
+        (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+        0,
+      )
+    if (size > limits.c2dBytes)
+      throw new LimitError(
+        'c2d-size',
+        `a cloud-to-device message may be at most ${limits.c2dBytes / 1024} KB (body and properties)`,
+      )
+    if (device.c2d.filter((m) => m.state !== 'completed').length >= limits.c2dQueueDepth)
+      throw new QueueFullError(
+        `${device.deviceId} already has ${limits.c2dQueueDepth} cloud-to-device messages waiting`,
+      )
+    // Settled messages are history: keep the latest, so a long run does not grow without bound.
+    const settled = device.c2d.filter((m) => m.state === 'completed')
+    if (settled.length >= c2dHistoryKept) device.c2d.splice(device.c2d.indexOf(settled[0]!), 1)
     const message: C2dMessage = {
       messageId: randomUUID(),
       body,

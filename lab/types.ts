@@ -15,8 +15,16 @@ export interface LabOptions {
   dpsRetryAfterSec?: number
   /** Default failover ttl in minutes (IoT Central: 5). */
   defaultTtlMinutes?: number
-  /** Write the discovery file (tests that run several labs turn it off). Default true. */
+  /** Write the discovery entry (tests that run several labs turn it off). Default true. */
   writeDiscovery?: boolean
+  /** Seconds until DPS notices a killed or blackholed hub and assigns the other one. Default 10. */
+  dpsDetectSec?: number
+  /** Seconds after a hub returns until DPS names it again and its devices move home. Default 30. */
+  rebalanceSec?: number
+  /** DPS is never told of a hub outage: it keeps naming the dead hub. Default false. */
+  dpsUnaware?: boolean
+  /** Hubs refuse SAS tokens that expire further away than this (seconds). Default: any lifetime. */
+  maxTokenLifetimeSec?: number
   log?: (line: string) => void
 }
 

@@ -23,16 +23,32 @@ afterAll(async () => {
 
 const run = promisify(execFile)
 function lizard(...args: string[]) {
-  return run(process.execPath, ['bin/lizard.js', ...args], { env: { ...process.env, LIZARD_URL: lab.controlUrl } })
+  return run(process.execPath, ['bin/lizard.js', ...args], {
+    env: { ...process.env, LIZARD_URL: lab.controlUrl },
+  })
 }
 
 async function register(deviceId: string): Promise<string> {
-  const reg = await provision({ host: lab.dpsHost, idScope: lab.idScope, groupKey: lab.groupPrimaryKey, registrationId: deviceId, ca: lab.ca })
+  const reg = await provision({
+    host: lab.dpsHost,
+    idScope: lab.idScope,
+    groupKey: lab.groupPrimaryKey,
+    registrationId: deviceId,
+    ca: lab.ca,
+  })
   return reg.assignedHub
 }
 
-function hubToken(host: string, deviceId: string, se = Math.floor(Date.now() / 1000) + 3600): string {
-  return makeSasToken(deriveDeviceKey(lab.groupPrimaryKey, deviceId), encodeURIComponent(`${host}/devices/${deviceId}`), se)
+function hubToken(
+  host: string,
+  deviceId: string,
+  se = Math.floor(Date.now() / 1000) + 3600,
+): string {
+  return makeSasToken(
+    deriveDeviceKey(lab.groupPrimaryKey, deviceId),
+    encodeURIComponent(`${host}/devices/${deviceId}`),
+    se,
+  )
 }
 
 /** A device speaking DPS's MQTT by hand, with a token that expires at `se`. */
@@ -47,7 +63,11 @@ function rawDpsClient(reg: string, se: number) {
   })
 }
 
-function rawHubClient(host: string, deviceId: string, opts: { keepalive?: number; password?: string } = {}) {
+function rawHubClient(
+  host: string,
+  deviceId: string,
+  opts: { keepalive?: number; password?: string } = {},
+) {
   return mqtt.connect(`mqtts://${host}`, {
     clientId: deviceId,
     username: `${host}/${deviceId}/?api-version=2021-04-12`,
@@ -101,18 +121,36 @@ describe('lizard failover and failback', () => {
   it('moves an SDK device to the other hub and home again', async () => {
     const home = await register('liz-dev')
     const other = home === lab.hubs.a.host ? lab.hubs.b.host : lab.hubs.a.host
-    const client = await connectHub({ hub: home, deviceId: 'liz-dev', groupKey: lab.groupPrimaryKey, ca: lab.ca })
+    const client = await connectHub({
+      hub: home,
+      deviceId: 'liz-dev',
+      groupKey: lab.groupPrimaryKey,
+      ca: lab.ca,
+    })
     const dropped = new Promise<void>((resolve) => client.on('disconnect', () => resolve()))
     const out = await lizard('failover', 'liz-dev', '--ttl', '2')
     expect(out.stdout).toMatch(/Success! This device is now being failed over/)
     await dropped
     await client.close()
-    await expect(connectHub({ hub: home, deviceId: 'liz-dev', groupKey: lab.groupPrimaryKey, ca: lab.ca })).rejects.toThrow()
+    await expect(
+      connectHub({ hub: home, deviceId: 'liz-dev', groupKey: lab.groupPrimaryKey, ca: lab.ca }),
+    ).rejects.toThrow()
     expect(await register('liz-dev')).toBe(other)
-    const moved = await connectHub({ hub: other, deviceId: 'liz-dev', groupKey: lab.groupPrimaryKey, ca: lab.ca })
+    const moved = await connectHub({
+      hub: other,
+      deviceId: 'liz-dev',
+      groupKey: lab.groupPrimaryKey,
+      ca: lab.ca,
+    })
     await moved.sendEvent(jsonMessage({ temp: 1 }, { seq: '1' }, 'liz-dev-1'))
-    const listed = JSON.parse((await lizard('devices', '--json')).stdout) as { deviceId: string; failedOverUntil: string | null; connectedTo: string }[]
-    expect(listed.find((d) => d.deviceId === 'liz-dev')).toMatchObject({ connectedTo: other === lab.hubs.a.host ? 'a' : 'b' })
+    const listed = JSON.parse((await lizard('devices', '--json')).stdout) as {
+      deviceId: string
+      failedOverUntil: string | null
+      connectedTo: string
+    }[]
+    expect(listed.find((d) => d.deviceId === 'liz-dev')).toMatchObject({
+      connectedTo: other === lab.hubs.a.host ? 'a' : 'b',
+    })
     expect(listed.find((d) => d.deviceId === 'liz-dev')?.failedOverUntil).not.toBeNull()
 
     const movedDrop = new Promise<void>((resolve) => moved.on('disconnect', () => resolve()))
@@ -123,28 +161,63 @@ describe('lizard failover and failback', () => {
   })
 
   it('prints one clear line and exits non-zero for an unknown device or a dead lab', async () => {
-    await expect(lizard('failover', 'nobody-here')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^lizard: No device "nobody-here"/) })
-    await expect(run(process.execPath, ['bin/lizard.js', 'devices'], { env: { ...process.env, LIZARD_URL: 'http://127.0.0.1:9' } })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no lab answers/) })
+    await expect(lizard('failover', 'nobody-here')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^lizard: No device "nobody-here"/),
+    })
+    await expect(
+      run(process.execPath, ['bin/lizard.js', 'devices'], {
+        env: { ...process.env, LIZARD_URL: 'http://127.0.0.1:9' },
+      }),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no lab answers/) })
     await expect(lizard('failover')).rejects.toMatchObject({ code: 2 })
     for (const [args, said] of [
       [['failover', 'x', '--ttl', '0'], /--ttl takes 1 to 30/],
       [['stats', 'x', 'y'], /usage: lizard stats/],
       [['devices', '--url', 'notaurl'], /--url must be the lab's http:\/\/ address/],
     ] as const)
-      await expect(lizard(...args)).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(said) })
+      await expect(lizard(...args)).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(said),
+      })
     lab.state.register('registered-offline')
-    await expect(lizard('invoke', 'registered-offline', 'echo', '{}')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^lizard: registered-offline: .*not online/) })
+    await expect(lizard('invoke', 'registered-offline', 'echo', '{}')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^lizard: registered-offline: .*not online/),
+    })
   })
 })
 
 describe('npm run lab', () => {
   it('refuses an unknown option, or a ttl or retry-after that is not a number, instead of starting a lab that quietly misbehaves', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lab-args-'))
-    const ports = ['--dps-port', '0', '--hub-a-port', '0', '--hub-b-port', '0', '--control-port', '0', '--no-websockets']
+    const ports = [
+      '--dps-port',
+      '0',
+      '--hub-a-port',
+      '0',
+      '--hub-b-port',
+      '0',
+      '--control-port',
+      '0',
+      '--no-websockets',
+    ]
     try {
-      for (const [bad, said] of [[['--ttl', 'abc'], /^lab: --ttl takes/], [['--ttl', '0'], /^lab: --ttl takes/], [['--retry-after', 'soon'], /^lab: --retry-after takes/], [['--bogus', '1'], /^lab: unknown option --bogus/]] as const) {
-        const started = run(process.execPath, ['--import', 'tsx', 'lab/main.ts', '--data-dir', dir, ...ports, ...bad], { timeout: 8000 })
-        await expect(started).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(said) })
+      for (const [bad, said] of [
+        [['--ttl', 'abc'], /^lab: --ttl takes/],
+        [['--ttl', '0'], /^lab: --ttl takes/],
+        [['--retry-after', 'soon'], /^lab: --retry-after takes/],
+        [['--bogus', '1'], /^lab: unknown option --bogus/],
+      ] as const) {
+        const started = run(
+          process.execPath,
+          ['--import', 'tsx', 'lab/main.ts', '--data-dir', dir, ...ports, ...bad],
+          { timeout: 8000 },
+        )
+        await expect(started).rejects.toMatchObject({
+          code: 2,
+          stderr: expect.stringMatching(said),
+        })
       }
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -219,7 +292,9 @@ describe('IoT Hub rules', () => {
     const dev = 'rules-dev'
     const home = await register(dev)
     const other = home === lab.hubs.a.host ? lab.hubs.b.host : lab.hubs.a.host
-    const expired = rawHubClient(home, dev, { password: hubToken(home, dev, Math.floor(Date.now() / 1000) - 10) })
+    const expired = rawHubClient(home, dev, {
+      password: hubToken(home, dev, Math.floor(Date.now() / 1000) - 10),
+    })
     await expect(connacked(expired)).rejects.toMatchObject({ code: 5 })
     expired.end(true)
     const wrong = rawHubClient(other, dev)
@@ -235,7 +310,9 @@ describe('IoT Hub rules', () => {
     await connacked(c)
     const own = await c.subscribeAsync(`devices/${a}/messages/devicebound/#`, { qos: 1 })
     expect(own.map((g) => g.qos)).toEqual([1])
-    await expect(c.subscribeAsync(`devices/${b}/messages/devicebound/#`, { qos: 1 })).rejects.toThrow(/Subscribe error/)
+    await expect(
+      c.subscribeAsync(`devices/${b}/messages/devicebound/#`, { qos: 1 }),
+    ).rejects.toThrow(/Subscribe error/)
     const closed = new Promise<void>((resolve) => c.once('close', () => resolve()))
     c.publish(`devices/${b}/messages/events/`, 'spoof', { qos: 1 })
     await closed
@@ -250,7 +327,10 @@ describe('IoT Hub rules', () => {
     await connacked(c)
     await c.subscribeAsync('$dps/registrations/res/#', { qos: 1 })
     const reply = new Promise<string>((resolve) => c.on('message', (topic) => resolve(topic)))
-    c.publish('$dps/registrations/PUT/iotdps-register/?$rid=1', JSON.stringify({ registrationId: reg }))
+    c.publish(
+      '$dps/registrations/PUT/iotdps-register/?$rid=1',
+      JSON.stringify({ registrationId: reg }),
+    )
     expect(await reply).toMatch(/^\$dps\/registrations\/res\/401\//)
     c.end(true)
   })
@@ -263,15 +343,25 @@ describe('IoT Hub rules', () => {
     const replies = new Map<string, { status: string; body: { operationId?: string } }>()
     c.on('message', (topic, payload) => {
       const m = /^\$dps\/registrations\/res\/(\d+)\/\?\$rid=([^&]+)/.exec(topic)
-      if (m) replies.set(m[2]!, { status: m[1]!, body: JSON.parse(payload.toString()) as { operationId?: string } })
+      if (m)
+        replies.set(m[2]!, {
+          status: m[1]!,
+          body: JSON.parse(payload.toString()) as { operationId?: string },
+        })
     })
     const ask = async (rid: string, topic: string, body = '') => {
       c.publish(topic.replace('{rid}', rid), body)
       await waitFor(`DPS reply ${rid}`, () => replies.has(rid))
       return replies.get(rid)!
     }
-    const register = (rid: string) => ask(rid, '$dps/registrations/PUT/iotdps-register/?$rid={rid}', JSON.stringify({ registrationId: reg }))
-    const poll = (rid: string, op: string) => ask(rid, `$dps/registrations/GET/iotdps-get-operationstatus/?$rid={rid}&operationId=${op}`)
+    const register = (rid: string) =>
+      ask(
+        rid,
+        '$dps/registrations/PUT/iotdps-register/?$rid={rid}',
+        JSON.stringify({ registrationId: reg }),
+      )
+    const poll = (rid: string, op: string) =>
+      ask(rid, `$dps/registrations/GET/iotdps-get-operationstatus/?$rid={rid}&operationId=${op}`)
     const first = await register('1')
     const second = await register('2')
     expect([first.status, second.status]).toEqual(['202', '202'])
@@ -290,11 +380,26 @@ describe('MQTT over WebSockets on 443', () => {
         return ctx.skip()
       }
       const { provisionWs, connectHubWs } = await import('../support/sdk-device-ws')
-      const hub = await provisionWs({ idScope: wsLab.idScope, groupKey: wsLab.groupPrimaryKey, registrationId: 'ws-dev', ca: wsLab.ca })
+      const hub = await provisionWs({
+        idScope: wsLab.idScope,
+        groupKey: wsLab.groupPrimaryKey,
+        registrationId: 'ws-dev',
+        ca: wsLab.ca,
+      })
       expect(['127.0.0.2', '127.0.0.3']).toContain(hub)
-      const client = await connectHubWs({ hub, deviceId: 'ws-dev', groupKey: wsLab.groupPrimaryKey, ca: wsLab.ca })
+      const client = await connectHubWs({
+        hub,
+        deviceId: 'ws-dev',
+        groupKey: wsLab.groupPrimaryKey,
+        ca: wsLab.ca,
+      })
       await client.sendEvent(jsonMessage({ temp: 2 }, { seq: '7' }, 'ws-dev-7'))
-      await waitFor('telemetry over WebSockets', async () => (await api<{ stats: { count: number } }>(wsLab, 'GET', '/devices/ws-dev/telemetry')).body.stats.count === 1)
+      await waitFor(
+        'telemetry over WebSockets',
+        async () =>
+          (await api<{ stats: { count: number } }>(wsLab, 'GET', '/devices/ws-dev/telemetry')).body
+            .stats.count === 1,
+      )
       await client.close()
     } finally {
       await wsLab.stop()
@@ -316,7 +421,13 @@ describe('MQTT over WebSockets on 443', () => {
           reason: held ? 'port 443 is already in use' : expect.stringMatching(/443/),
         })
         // And serves MQTT as ever.
-        const reg = await provision({ host: blocked.dpsHost, idScope: blocked.idScope, groupKey: blocked.groupPrimaryKey, registrationId: 'ws-blocked', ca: blocked.ca })
+        const reg = await provision({
+          host: blocked.dpsHost,
+          idScope: blocked.idScope,
+          groupKey: blocked.groupPrimaryKey,
+          registrationId: 'ws-blocked',
+          ca: blocked.ca,
+        })
         expect([blocked.hubs.a.host, blocked.hubs.b.host]).toContain(reg.assignedHub)
       } finally {
         await blocked.stop()
