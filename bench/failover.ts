@@ -12,7 +12,8 @@ export async function benchFailover(bench: Bench, runs: number) {
   const deviceId = 'bench-failover'
   const session = bench.session(deviceId)
   const marked: TimelineEntry[] = []
-  session.on('timeline', (e) => e.durationMs !== undefined && marked.push(e))
+  // The move's second figure: hub lost → first message acknowledged on the new hub.
+  session.on('timeline', (e) => e.cause?.code === 'move-acked' && marked.push(e))
   const connected = () => session.snapshot().state.kind === 'connected'
   await session.connect()
   await until('first connection', connected)

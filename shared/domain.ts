@@ -1,5 +1,9 @@
 // Domain types the engine publishes and both shells and the renderer consume.
 // Plain data only: everything here crosses IPC and a WebSocket as JSON.
+import type { MoveKind, TimelineCause } from './timeline'
+
+/** Timeline entries kept by the engine and by the window: one number for both. */
+export const TIMELINE_RETENTION = 10_000
 
 export const behaviourNames = [
   'telemetry',
@@ -27,6 +31,7 @@ export type ErrorCode =
   | 'hub-refused' // hub CONNACK 3/5 on the cached hub
   | 'bad-settings' // settings failed validation
   | 'protocol' // something arrived that we could not understand
+  | 'id-conflict' // another client keeps taking over this device id at the hub
   | 'internal'
 
 export interface AppError {
@@ -53,9 +58,15 @@ export interface TimelineEntry {
   state: StateKind
   /** The hub this entry is about, as DPS named it (host or host:port). */
   hub?: string
+  /** Why, as data: what tests and tools read. Worded by describeCause (shared/timeline). */
+  cause?: TimelineCause
+  /** The cause in words, as the engine worded it (with its hub labels). */
   reason: string
-  mark?: 'failover' | 'failback'
-  /** For failover/failback marks: hub lost → first telemetry acknowledged on the new hub. */
+  mark?: MoveKind
+  /**
+   * For failover/failback marks: hub lost → connected on the new hub (on the `connected` entry),
+   * or hub lost → first message acknowledged there (on the `move-acked` entry that follows).
+   */
   durationMs?: number
 }
 
@@ -66,16 +77,38 @@ export interface HubInfo {
   isHome: boolean
 }
 
+/** One failover or failback, measured. */
+export interface MoveFigure {
+  /** When the device connected to the new hub. */
+  at: number
+  from: string
+  to: string
+  /** Hub lost → connected on the new hub: the failover (failback) time. */
+  connectedMs: number
+  /** Hub lost → first message acknowledged there; null until one is (telemetry may be off). */
+  firstAckMs: number | null
+}
+
 export interface Counters {
+  /** Everything put on the wire: telemetrySent + reportedSent. */
   sent: number
+  /** Everything acknowledged: telemetryAcked + reportedAcked. */
   acknowledged: number
+  telemetrySent: number
+  telemetryAcked: number
+  /** Reported-property patches (battery, desired acknowledgements from the outbox). */
+  reportedSent: number
+  reportedAcked: number
   queued: number
   dropped: number
   /** Messages sent again after a drop whose PUBACK never came: the hub may hold them twice. */
   duplicatesRisk: number
   failovers: number
   failbacks: number
+  /** The last failover's lost → connected time (lastFailover.connectedMs). */
   lastFailoverMs: number | null
+  lastFailover: MoveFigure | null
+  lastFailback: MoveFigure | null
   reconnects: number
 }
 
@@ -91,8 +124,16 @@ export interface InboundEntry {
   kind: 'method' | 'c2d' | 'desired'
   name: string
   payload: unknown
-  /** What we answered: method status + body, C2D outcome, or the desired-property ack. */
-  response: { status: number; body?: unknown; outcome?: 'completed' | 'rejected' | 'ignored' }
+  /**
+   * What we answered: method status + body, C2D outcome, or the desired-property ack. A C2D
+   * command that arrives while C2D is off is `held` (not acknowledged, so the hub keeps it) and
+   * gets a second entry with its outcome once C2D is back on.
+   */
+  response: {
+    status: number
+    body?: unknown
+    outcome?: 'completed' | 'rejected' | 'ignored' | 'held'
+  }
 }
 
 export interface ReportedEntry {
@@ -100,6 +141,21 @@ export interface ReportedEntry {
   at: number
   patch: Record<string, unknown>
   status: 'queued' | 'sent' | 'acknowledged' | 'failed'
+}
+
+/** A hub as this device experiences it. */
+export interface HubHealth {
+  status: 'up' | 'refusing' | 'silent' | 'unreachable' | 'unknown'
+  /** When the device last learned it; null while unknown. */
+  at: number | null
+  detail?: string
+}
+
+/** DPS as this device experiences it. */
+export interface DpsHealth {
+  status: 'up' | 'throttled' | 'unreachable' | 'refusing' | 'unknown'
+  at: number | null
+  detail?: string
 }
 
 export interface SessionSnapshot {
@@ -117,6 +173,12 @@ export interface SessionSnapshot {
   lastError: AppError | null
   /** Display names of the hub hosts this device may meet (the lab's A and B), by host. */
   hubLabels: Record<string, string>
+  /**
+   * Each hub this device knows of (labelled or met), by host, and DPS, as the device experiences
+   * them. The engine always sets both (optional only for older test doubles).
+   */
+  hubHealth?: Record<string, HubHealth>
+  dpsHealth?: DpsHealth
 }
 
 export const defaultBehaviours: Behaviours = {
@@ -133,11 +195,17 @@ export const defaultPeriods: Periods = { telemetryMs: 5000, reportedMs: 15000 }
 export const zeroCounters = (): Counters => ({
   sent: 0,
   acknowledged: 0,
+  telemetrySent: 0,
+  telemetryAcked: 0,
+  reportedSent: 0,
+  reportedAcked: 0,
   queued: 0,
   dropped: 0,
   duplicatesRisk: 0,
   failovers: 0,
   failbacks: 0,
   lastFailoverMs: null,
+  lastFailover: null,
+  lastFailback: null,
   reconnects: 0,
 })

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events'
 import {
+  TIMELINE_RETENTION,
   zeroCounters,
   type Counters,
   type InboundEntry,
@@ -16,7 +17,7 @@ import { Ring } from './logs'
  */
 export class Activity {
   readonly counters: Counters = zeroCounters()
-  readonly timeline = new Ring<TimelineEntry>(1000)
+  readonly timeline = new Ring<TimelineEntry>(TIMELINE_RETENTION)
   readonly telemetry = new Ring<TelemetrySample>(300)
   readonly inbound = new Ring<InboundEntry>(300)
   readonly reported = new Ring<ReportedEntry>(300)
@@ -34,13 +35,17 @@ export class Activity {
     this.events.emit('inbound', full)
   }
 
-  /** Logs a reported patch; `outboxId` ties it to the outbox item that carries it. */
+  /**
+   * Logs a reported patch; `outboxId` ties it to the outbox item that carries it, and `at` is
+   * when it was produced (a patch still queued from an earlier session keeps its own time).
+   */
   addReported(
     patch: Record<string, unknown>,
     status: ReportedEntry['status'],
     outboxId?: number,
+    at: number = Date.now(),
   ): ReportedEntry {
-    const entry: ReportedEntry = { id: this.nextReportedId++, at: Date.now(), patch, status }
+    const entry: ReportedEntry = { id: this.nextReportedId++, at, patch, status }
     if (outboxId !== undefined) this.reportedOfOutbox.set(outboxId, entry)
     this.reported.push(entry)
     this.events.emit('reported', { ...entry })

@@ -37,7 +37,19 @@ export interface DeviceSessionOptions {
   provisioningTimeoutMs?: number
   /** Bound on twin requests (the SDK has none). */
   twinTimeoutMs?: number
+  /**
+   * Lifetime of the hub SAS token the device signs (default 3600 s), and how long before it
+   * expires the SDK renews it by reconnecting under a new one (default 900 s; must be less).
+   */
+  tokenValiditySec?: number
+  tokenRenewalMarginSec?: number
+  /** Backoff between failed rounds: capped exponential with jitter (default 1 s doubling to 60 s). */
   backoff?: { initialMs?: number; maxMs?: number }
+  /**
+   * A link counts as healthy once it has lived this long (default 20 s); links that die younger
+   * back off like failures, so two clients sharing one device id cannot storm.
+   */
+  healthyLinkMs?: number
   /** Display names for hub hosts, e.g. the lab's { '127.0.0.1:8884': 'A' }. */
   hubLabels?: Record<string, string>
   /**
@@ -74,8 +86,19 @@ export interface DeviceSessionApi {
   recentTelemetry(): TelemetrySample[]
   inbound(): InboundEntry[]
   reportedLog(): ReportedEntry[]
+  /**
+   * For a shell's last-resort handler (an uncaught throw): records the fault on the timeline and
+   * in lastError, and starts the connection over with fresh SDK clients, keeping the outbox.
+   */
+  restart?(fault: unknown): Promise<void>
   /** disconnect() and release timers and files; the object is unusable after. */
   close(): Promise<void>
-  on<E extends keyof DeviceSessionEvents>(event: E, listener: (...args: DeviceSessionEvents[E]) => void): this
-  off<E extends keyof DeviceSessionEvents>(event: E, listener: (...args: DeviceSessionEvents[E]) => void): this
+  on<E extends keyof DeviceSessionEvents>(
+    event: E,
+    listener: (...args: DeviceSessionEvents[E]) => void,
+  ): this
+  off<E extends keyof DeviceSessionEvents>(
+    event: E,
+    listener: (...args: DeviceSessionEvents[E]) => void,
+  ): this
 }

@@ -1,11 +1,12 @@
 import type { ConnectionState, TimelineEntry } from '../../shared/domain'
+import { type HubNamer, type TimelineCause, describeCause, hubNamer } from '../../shared/timeline'
 
 export type EntryExtras = Pick<TimelineEntry, 'mark' | 'durationMs' | 'hub'>
 
 /**
  * The connection state and its history: every transition becomes a timeline entry with the
- * time and the reason in plain words, so the UI (and a user reading an export) can follow
- * exactly what the device did and why.
+ * time, the cause as data and the cause in words, so the UI (and a user reading an export) can
+ * follow exactly what the device did and why.
  */
 export class ConnectionStateTracker {
   private current: ConnectionState = { kind: 'idle' }
@@ -13,6 +14,7 @@ export class ConnectionStateTracker {
 
   constructor(
     private readonly record: (entry: TimelineEntry) => void,
+    private readonly name: HubNamer = hubNamer(),
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -20,20 +22,21 @@ export class ConnectionStateTracker {
     return this.current
   }
 
-  set(state: ConnectionState, reason: string, extras: EntryExtras = {}): TimelineEntry {
+  set(state: ConnectionState, cause: TimelineCause, extras: EntryExtras = {}): TimelineEntry {
     this.current = state
-    return this.note(reason, extras)
+    return this.note(cause, extras)
   }
 
-  /** An entry about the current state without changing it (e.g. a failover completing). */
-  note(reason: string, extras: EntryExtras = {}): TimelineEntry {
+  /** An entry about the current state without changing it (e.g. a failover's first ack). */
+  note(cause: TimelineCause, extras: EntryExtras = {}): TimelineEntry {
     const s = this.current
     const hub = extras.hub ?? ('hub' in s ? s.hub : undefined)
     const entry: TimelineEntry = {
       id: this.nextId++,
       at: this.now(),
       state: s.kind,
-      reason,
+      cause,
+      reason: describeCause(cause, this.name),
       ...extras,
       ...(hub ? { hub } : {}),
     }

@@ -3,9 +3,10 @@ import type { Message as SdkMessage } from 'azure-iot-device'
 import deviceMqtt from 'azure-iot-device-mqtt'
 import mqttBase from 'azure-iot-mqtt-base'
 import type { Transport } from '../../shared/domain'
-import { Aborted, type HubFailure, classifyHubConnect, describeSocketError } from './errors'
+import { type HubProblem, type LinkLoss, describeLoss } from '../../shared/timeline'
+import { Aborted, classifyHubConnect, socketError } from './errors'
 import { timedOut, withTimeout } from './timing'
-import { WireTap, parseMethodTopic } from './wire'
+import { type Delivery, WireTap, parseMethodTopic } from './wire'
 
 // The Azure packages are CommonJS; Node's ESM loader only finds some of their named exports.
 const { Client, Message, DeviceMethodResponse, SharedAccessKeyAuthenticationProvider } = device
@@ -24,6 +25,11 @@ export interface HubLinkOptions {
   twinTimeoutMs: number
   /** Take C2D messages from the start; off, the hub keeps them queued for later. */
   c2d: boolean
+  /** SAS token lifetime, and how long before expiry the SDK renews it (a new CONNECT). */
+  tokenValiditySec: number
+  tokenRenewalMarginSec: number
+  /** The SDK renewed the token and reconnected under it, without the link dropping. */
+  onTokenRenewed?: () => void
 }
 
 export interface InboundMethod {
@@ -32,11 +38,17 @@ export interface InboundMethod {
   respond(status: number, body: unknown): Promise<void>
 }
 
+/**
+ * A C2D message. Nothing is acknowledged on the wire until complete() or reject() (on MQTT both
+ * are the PUBACK), so a message the device cannot act on yet stays the hub's: left unsettled, it
+ * is delivered again on the next connection. Both answer false when this connection is gone.
+ */
 export interface InboundC2d {
+  messageId: string | null
   body: Buffer
   properties: Record<string, string>
-  complete(): void
-  reject(): void
+  complete(): boolean
+  reject(): boolean
 }
 
 /** Passed in before connecting: a hub may deliver queued C2D and desired patches right after CONNACK. */
@@ -49,8 +61,8 @@ export interface LinkHandlers {
 }
 
 export class HubConnectError extends Error {
-  constructor(readonly failure: HubFailure) {
-    super(failure.message)
+  constructor(readonly problem: HubProblem) {
+    super(problem.kind)
   }
 }
 
@@ -70,8 +82,9 @@ const noRetry = { shouldRetry: () => false, nextRetryTimeout: () => -1 }
  */
 export class HubLink {
   /** Resolves, once, with why the link is gone. Never rejects. */
-  readonly lost: Promise<string>
-  private markLost!: (reason: string) => void
+  readonly lost: Promise<LinkLoss>
+  private markLost!: (loss: LinkLoss) => void
+  private openedAt = 0
   private down = false
   private opened = false
   private c2dOn = false
@@ -89,24 +102,27 @@ export class HubLink {
     private readonly handlers: LinkHandlers,
   ) {
     this.lost = new Promise((resolve) => {
-      this.markLost = (reason) => {
+      this.markLost = (loss) => {
         if (this.down) return
         this.down = true
-        for (const reject of this.pending) reject(new LinkDown(reason))
+        for (const reject of this.pending) reject(new LinkDown(describeLoss(loss)))
         this.pending.clear()
-        resolve(reason)
+        resolve(loss)
       }
     })
     this.tap = new WireTap({
       connectTimeoutMs: o.connectTimeoutMs,
       onDropped: (t, why) => handlers.dropped(t, why),
       // The SDK's state is unknown after it threw: this link is done, the engine builds another.
-      onFault: (e) => this.fail(`the device SDK failed: ${e.message}`),
+      onFault: (e) => this.fail({ kind: 'sdk-fault', detail: e.message }),
     })
     this.base = new MqttBase(this.tap.provider)
     this.auth = SharedAccessKeyAuthenticationProvider.fromConnectionString(
       `HostName=${o.host};DeviceId=${o.deviceId};SharedAccessKey=${o.deviceKey}`,
+      o.tokenValiditySec,
+      o.tokenRenewalMarginSec,
     )
+    this.auth.on('newTokenAvailable', this.onNewToken)
     this.transport =
       o.transport === 'mqttws' ? new MqttWs(this.auth, this.base) : new Mqtt(this.auth, this.base)
     this.client = new Client(this.transport)
@@ -143,6 +159,11 @@ export class HubLink {
     return this.opened && !this.down
   }
 
+  /** How long the link has been up (0 before it is). */
+  get livedMs(): number {
+    return this.openedAt ? Date.now() - this.openedAt : 0
+  }
+
   private async connect(signal: AbortSignal): Promise<void> {
     await this.client.setOptions({
       ca: this.o.ca,
@@ -169,15 +190,12 @@ export class HubLink {
       this.client.open((err) => {
         if (err) return reject(new HubConnectError(classifyHubConnect(this.tap.lastError, err)))
         this.opened = true
+        this.openedAt = Date.now()
         resolve()
       })
     })
     const r = await withTimeout(Promise.race([opened, aborted]), this.o.connectTimeoutMs)
-    if (r === timedOut)
-      throw new HubConnectError({
-        kind: 'timeout',
-        message: `no answer to CONNECT within ${(this.o.connectTimeoutMs / 1000).toFixed(1)} s`,
-      })
+    if (r === timedOut) throw new HubConnectError({ kind: 'timeout', ms: this.o.connectTimeoutMs })
 
     const subscribed = Promise.all([
       this.call<void>((cb) => this.transport.enableMethods(cb)),
@@ -189,15 +207,12 @@ export class HubLink {
         if (e instanceof Aborted) throw e
         throw new HubConnectError({
           kind: 'unreachable',
-          message: `the connection broke while subscribing: ${e.message}`,
+          error: { message: `the connection broke while subscribing: ${e.message}` },
         })
       },
     )
     if (s === timedOut)
-      throw new HubConnectError({
-        kind: 'timeout',
-        message: 'the hub did not confirm the subscriptions',
-      })
+      throw new HubConnectError({ kind: 'subscribe-timeout', ms: this.o.twinTimeoutMs })
   }
 
   /** Whether the link takes C2D messages now. */
@@ -253,15 +268,16 @@ export class HubLink {
   }
 
   /** Declares the link unusable (e.g. the hub stopped answering twin requests) and closes it. */
-  fail(reason: string): void {
-    this.markLost(reason)
+  fail(loss: LinkLoss): void {
+    this.markLost(loss)
     void this.close(2000)
   }
 
   /** Closes for good: listeners off, MQTT DISCONNECT if it can, the socket destroyed if it cannot. */
   close(timeoutMs: number): Promise<void> {
-    this.markLost('closed by the device')
+    this.markLost({ kind: 'local' })
     this.closing ??= (async () => {
+      this.auth.removeListener('newTokenAvailable', this.onNewToken)
       this.client.removeListener('disconnect', this.onDisconnect)
       this.base.removeListener('message', this.onMqttMessage)
       this.transport.removeListener('message', this.onC2d)
@@ -298,21 +314,22 @@ export class HubLink {
   private async twinCall<T>(op: (cb: (err?: Error, result?: T) => void) => void): Promise<T> {
     const r = await withTimeout(this.call(op), this.o.twinTimeoutMs)
     if (r !== timedOut) return r
-    const reason = `the hub did not answer a twin request within ${(this.o.twinTimeoutMs / 1000).toFixed(1)} s`
-    this.fail(reason)
-    throw new LinkDown(reason)
+    const loss: LinkLoss = { kind: 'twin-timeout', ms: this.o.twinTimeoutMs }
+    this.fail(loss)
+    throw new LinkDown(describeLoss(loss))
   }
 
   private readonly onDisconnect = () => {
     if (!this.opened) return
     const silentMs = Date.now() - this.tap.lastPacketAt
-    if (silentMs >= this.o.keepAliveSec * 1000) {
-      this.markLost(`no answer for ${(silentMs / 1000).toFixed(1)} s (keep-alive)`)
-    } else if (this.tap.lastError) {
-      this.markLost(`the connection broke: ${describeSocketError(this.tap.lastError)}`)
-    } else {
-      this.markLost('the hub closed the connection')
-    }
+    if (silentMs >= this.o.keepAliveSec * 1000) this.markLost({ kind: 'silent', ms: silentMs })
+    else if (this.tap.lastError)
+      this.markLost({ kind: 'broken', error: socketError(this.tap.lastError) })
+    else this.markLost({ kind: 'closed' })
+  }
+
+  private readonly onNewToken = () => {
+    if (this.alive) this.o.onTokenRenewed?.()
   }
 
   private readonly onMqttMessage = (topic: string, payload: Buffer) => {
@@ -335,17 +352,28 @@ export class HubLink {
     const properties: Record<string, string> = {}
     for (const p of msg.properties.propertyList) properties[p.key] = p.value
     const data = msg.data as Buffer | string | undefined
+    const messageId = typeof msg.messageId === 'string' ? msg.messageId : null
+    const delivery: Delivery | null = this.tap.takeDelivery(messageId)
+    // On MQTT the PUBACK is the settlement (the SDK's complete/reject send nothing): the tap held
+    // it back, and sends it now that the device has decided.
+    const settle = () => !this.down && (delivery?.settle() ?? true)
     this.handlers.c2d({
+      messageId,
       body: Buffer.isBuffer(data) ? data : Buffer.from(data ?? ''),
       properties,
-      // On MQTT the PUBACK already settled the message; complete/reject only tell the SDK.
-      complete: () => this.client.complete(msg, () => {}),
+      complete: () => {
+        if (!settle()) return false
+        this.client.complete(msg, () => {})
+        return true
+      },
       reject: () => {
+        if (!settle()) return false
         try {
           this.client.reject(msg, () => {})
         } catch {
           // The MQTT transport throws NotImplementedError for reject: there is nothing to send.
         }
+        return true
       },
     })
   }

@@ -5,6 +5,9 @@ import { answerMethod, settleC2d } from './commands'
 import { buildDesiredAcks } from './desired'
 import type { HubLink, InboundC2d, InboundMethod, LinkHandlers } from './hub-link'
 
+/** IoT Hub queues at most 50 C2D messages per device; this bounds what one link can hold. */
+const maxHeld = 100
+
 export interface InboundContext {
   model: DeviceModel
   activity: Activity
@@ -24,6 +27,10 @@ export class Inbound {
   desired: Record<string, unknown> = {}
   /** The value last acknowledged per property, so a re-sync does not log unchanged edits again. */
   private readonly acked = new Map<string, string>()
+  /** C2D commands that came while C2D was off: not acknowledged, so still the hub's. */
+  private held: InboundC2d[] = []
+  /** Message ids already shown as held, so a redelivery does not log them again. */
+  private readonly shownHeld = new Set<string>()
 
   readonly handlers: LinkHandlers = {
     method: (call) => this.guard(() => this.onMethod(call)),
@@ -37,6 +44,17 @@ export class Inbound {
   }
 
   constructor(private readonly ctx: InboundContext) {}
+
+  /** A new link is up: what was held on the old one is the hub's again, and comes again. */
+  linkUp(link: HubLink): void {
+    this.held = []
+    void this.syncDesired(link)
+  }
+
+  /** C2D is back on: act on the commands held since it was switched off, in order. */
+  releaseHeld(): void {
+    for (const message of this.held.splice(0)) this.guard(() => this.settle(message))
+  }
 
   /** After every connect: read the whole desired document and acknowledge all of it. */
   async syncDesired(link: HubLink): Promise<void> {
@@ -91,19 +109,37 @@ export class Inbound {
   }
 
   private onC2d(message: InboundC2d): void {
-    const { activity } = this.ctx
-    if (!this.ctx.behaviours().c2dCommands) {
-      activity.addInbound({
-        kind: 'c2d',
-        name: message.properties['method-name'] ?? '(no method-name)',
-        payload: message.body.toString('utf8'),
-        response: { status: 0, outcome: 'ignored' },
-      })
-      return
+    if (this.ctx.behaviours().c2dCommands) return this.settle(message)
+    // Off: the device does not take it. Not acknowledging it leaves it with the hub, which
+    // delivers it again on the next connection; switched back on, it is acted on here.
+    this.held.push(message)
+    if (this.held.length > maxHeld) this.held.shift()
+    const id = message.messageId
+    if (id !== null && this.shownHeld.has(id)) return
+    if (id !== null) {
+      this.shownHeld.add(id)
+      if (this.shownHeld.size > maxHeld)
+        this.shownHeld.delete(this.shownHeld.values().next().value!)
     }
+    this.ctx.activity.addInbound({
+      kind: 'c2d',
+      name: message.properties['method-name'] ?? '(no method-name)',
+      payload: settleC2d(message.properties, message.body, this.ctx.model).payload,
+      response: {
+        status: 0,
+        outcome: 'held',
+        body: 'held at the hub (not acknowledged) until C2D commands are switched on',
+      },
+    })
+  }
+
+  private settle(message: InboundC2d): void {
+    const { activity } = this.ctx
     const r = settleC2d(message.properties, message.body, this.ctx.model)
-    if (r.outcome === 'completed') message.complete()
-    else message.reject()
+    // False: the connection it came on is gone; the hub delivers it again on the next one.
+    const settled = r.outcome === 'completed' ? message.complete() : message.reject()
+    if (!settled) return
+    if (message.messageId !== null) this.shownHeld.delete(message.messageId)
     activity.addInbound({
       kind: 'c2d',
       name: r.name,

@@ -191,7 +191,7 @@ export class Outbox {
   private append(line: Line): void {
     const bytes = Buffer.from(JSON.stringify(line) + '\n')
     // writeSync may write less than asked: a short write left as is would be a torn line.
-    for (let done = 0; done < bytes.length; )
+    for (let done = 0; done < bytes.length;)
       done += writeSync(this.fd, bytes, done, bytes.length - done)
   }
 

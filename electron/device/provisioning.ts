@@ -88,11 +88,7 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
         finish(
           () =>
             reject(
-              new ProvisioningFailure(
-                'unreachable',
-                `DPS did not assign a hub within ${(req.timeoutMs / 1000).toFixed(1)} s`,
-                false,
-              ),
+              new ProvisioningFailure('unreachable', { kind: 'timeout', ms: req.timeoutMs }, false),
             ),
           true,
         ),
@@ -106,7 +102,7 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
           reject(
             new ProvisioningFailure(
               'unreachable',
-              `DPS dropped the connection during the handshake (the provisioning SDK failed: ${e.message})`,
+              { kind: 'dropped', detail: `the provisioning SDK failed: ${e.message}` },
               false,
             ),
           ),
@@ -124,11 +120,11 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
         status === 429
           ? new ProvisioningFailure(
               'throttled',
-              `DPS is throttling registrations (429)${retryAfterMs ? `; it asks to retry after ${retryAfterSec} s` : ''}`,
+              { kind: 'throttled', retryAfterMs },
               false,
               retryAfterMs,
             )
-          : new ProvisioningFailure('unreachable', `DPS answered ${status}`, false, retryAfterMs)
+          : new ProvisioningFailure('unreachable', { kind: 'status', status }, false, retryAfterMs)
       finish(() => reject(failure), true)
     }
     base.on('message', onReply)
@@ -138,8 +134,7 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
       if (err) return finish(() => reject(classifyProvisioning(err, tap.lastError)), false)
       if (!result?.assignedHub || !result.deviceId) {
         return finish(
-          () =>
-            reject(new ProvisioningFailure('protocol', 'DPS answered without naming a hub', false)),
+          () => reject(new ProvisioningFailure('protocol', { kind: 'no-hub' }, false)),
           false,
         )
       }

@@ -109,7 +109,7 @@ export class Sender {
           this.hooks.refused(item, e.message)
         } else if (!(e instanceof LinkDown)) {
           // A send failed on a link that still looks up: do not trust it, start over.
-          link.fail(`sending failed: ${e.message}`)
+          link.fail({ kind: 'send-failed', detail: e.message })
         }
         this.pump()
       },

@@ -13,24 +13,43 @@ import {
   type TelemetrySample,
   type TimelineEntry,
 } from '../../shared/domain'
+import {
+  type HubProblem,
+  type LinkLoss,
+  type TimelineCause,
+  type WaitReason,
+  describeCause,
+  describeHubProblem,
+  hubNamer,
+} from '../../shared/timeline'
 import { Activity } from './activity'
 import type { DeviceSessionApi, DeviceSessionEvents, DeviceSessionOptions } from './api'
-import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff'
+import { defaultBackoff } from './backoff'
 import { ConnectionStateTracker, type EntryExtras } from './connection-state'
 import { DeviceStore } from './device-store'
-import { Aborted, type HubFailure, ProvisioningFailure } from './errors'
+import { Aborted, ProvisioningFailure } from './errors'
+import { Health } from './health'
 import { HubConnectError, HubLink, LinkDown } from './hub-link'
 import { Inbound } from './inbound'
 import { deriveDeviceKey } from './keys'
+import { Moves } from './moves'
 import { Outbox, type OutboxItem } from './outbox'
 import { provision } from './provisioning'
+import {
+  type PolicyConfig,
+  type PolicyEvent,
+  type PolicyState,
+  type Step,
+  conflictClearMs,
+  decide,
+  initialPolicyState,
+  policyDefaults,
+} from './reconnect-policy'
 import { Sender } from './sender'
 import { validateOptions } from './settings-check'
 import { ReportedSimulator, TelemetrySimulator } from './simulation'
 import { withTimeout } from './timing'
 
-/** A cached hub that cannot even be reached (TCP refused, DNS) gets this many tries before DPS is asked. */
-const cacheAttemptsBeforeDps = 3
 const flushBoundMs = 3000
 const closeBoundMs = 2000
 
@@ -39,24 +58,24 @@ interface Config {
   connectTimeoutMs: number
   provisioningTimeoutMs: number
   twinTimeoutMs: number
-  backoff: BackoffPolicy
+  tokenValiditySec: number
+  tokenRenewalMarginSec: number
+  policy: PolicyConfig
   outboxLimit: number
 }
 
-/** A hub change waiting for its first acknowledged telemetry, which is when it counts as done. */
-interface PendingMove {
-  kind: 'failover' | 'failback'
-  from: string
-  to: string
-  lostAt: number
+/** DPS registration substatus → is the hub it names this device's home? */
+const homeBySubstatus: Record<string, boolean> = {
+  initialAssignment: true,
+  reprovisionedToInitialAssignment: true,
+  deviceDataReset: true,
+  deviceDataMigrated: false,
 }
 
 /**
  * The device: provisions through DPS, keeps one hub link, fails over and back, and runs the
- * behaviours of its model. The engine, not the SDK, owns reconnection: on loss it retries the
- * cached hub first (a restarted hub needs no DPS call), goes to DPS when that hub refuses or
- * does not answer, and backs off with jitter between rounds, forever, unless the settings
- * themselves are wrong.
+ * behaviours of its model. The engine, not the SDK, owns reconnection; what to do after each
+ * event is the reconnect policy's decision (reconnect-policy.ts), which this class carries out.
  */
 export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements DeviceSessionApi {
   private readonly o: DeviceSessionOptions
@@ -69,6 +88,8 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
   private readonly sender: Sender
   private readonly telemetrySim: TelemetrySimulator
   private readonly reportedSim: ReportedSimulator
+  private readonly health: Health
+  private readonly moves: Moves
 
   private readonly activity: Activity
   private readonly inboundTraffic: Inbound
@@ -77,13 +98,15 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
   private periods: Periods
   private lastTelemetry: TelemetrySample | null = null
   private lastError: AppError | null = null
+  private conflictError: AppError | null = null
 
+  private policy: PolicyState = initialPolicyState()
   private link: HubLink | null = null
-  private cachedHub: string | null = null
   private lastConnectedHub: string | null = null
   private hubDeviceId: string
   private lostAt: number | null = null
-  private pendingMove: PendingMove | null = null
+  /** DPS made the hub it just named home, replacing another: connecting there is no move. */
+  private rehomed = false
   private run: { abort: AbortController; done: Promise<void> } | null = null
   private stopping: Promise<void> | null = null
   private skipWait: (() => void) | null = null
@@ -104,7 +127,15 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       provisioningTimeoutMs: options.provisioningTimeoutMs ?? 30_000,
       twinTimeoutMs: options.twinTimeoutMs ?? 10_000,
-      backoff: { ...defaultBackoff, ...options.backoff },
+      tokenValiditySec: options.tokenValiditySec ?? 3600,
+      tokenRenewalMarginSec: options.tokenRenewalMarginSec ?? 900,
+      policy: {
+        backoff: { ...defaultBackoff, ...options.backoff },
+        healthyLinkMs: options.healthyLinkMs ?? policyDefaults.healthyLinkMs,
+        conflictKicks: policyDefaults.conflictKicks,
+        conflictWindowMs: policyDefaults.conflictWindowMs,
+        useCachedHub: options.useCachedHub !== false,
+      },
       outboxLimit: options.outboxLimit ?? 10_000,
     }
     this.behaviours = { ...defaultBehaviours, ...options.behaviours }
@@ -115,6 +146,8 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       : (options.deviceKey ?? deriveDeviceKey(options.groupKey!, options.deviceId))
     this.hubDeviceId = options.deviceId
     this.activity = new Activity(this)
+    this.health = new Health(Object.keys(options.hubLabels ?? {}))
+    this.moves = new Moves(this.activity.counters)
     this.inboundTraffic = new Inbound({
       model: options.model,
       activity: this.activity,
@@ -127,7 +160,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       this.activity.timeline.push(entry)
       this.emit('timeline', entry)
       this.emit('changed')
-    })
+    }, hubNamer(options.hubLabels))
     this.store = new DeviceStore(options.dataDir)
     this.outbox = new Outbox(options.dataDir, this.config.outboxLimit)
     this.telemetrySim = new TelemetrySimulator(options.model)
@@ -138,7 +171,8 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       refused: (item, reason) => this.onRefused(item, reason),
     })
     for (const item of this.outbox.pending())
-      if (item.kind === 'reported') this.activity.addReported(item.patch, 'queued', item.id)
+      if (item.kind === 'reported')
+        this.activity.addReported(item.patch, 'queued', item.id, item.at)
   }
 
   // ---- the public surface -------------------------------------------------------------------
@@ -152,18 +186,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     if (this.settingsProblem)
       return this.fail({ code: 'bad-settings', message: this.settingsProblem })
     this.startProducers(true)
-    const abort = new AbortController()
-    const done = this.loop(abort.signal)
-      .catch((e: unknown) =>
-        this.fail({
-          code: 'internal',
-          message: `the engine stopped on an unexpected error: ${String(e)}`,
-        }),
-      )
-      .finally(() => {
-        if (this.run?.abort === abort) this.run = null
-      })
-    this.run = { abort, done }
+    this.startLoop()
   }
 
   disconnect(): Promise<void> {
@@ -177,8 +200,33 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     if (!this.run) void this.connect()
     // Connected: drop the link and come back through the same path a loss takes (cached hub
     // first), which is what a user pressing Reconnect wants to see work.
-    else if (this.link?.alive) this.link.fail('closed to reconnect, as asked')
+    else if (this.link?.alive) this.link.fail({ kind: 'asked' })
     else this.skipWait?.()
+  }
+
+  /**
+   * The last resort of a shell that caught something no operation could (an uncaught throw):
+   * records it, and starts the connection over from the cached hub with fresh SDK clients. The
+   * outbox and everything produced stay as they are.
+   */
+  async restart(fault: unknown): Promise<void> {
+    if (this.closed) return
+    const detail = fault instanceof Error ? fault.message : String(fault)
+    const cause: TimelineCause = { code: 'fault', detail }
+    this.lastError = { code: 'internal', message: describeCause(cause) }
+    this.tracker.note(cause)
+    const run = this.run
+    if (!run || this.stopping) return
+    const link = this.link
+    run.abort.abort()
+    await run.done
+    this.sender.detach()
+    this.link = null
+    this.moves.forget()
+    if (link) this.lostAt = Date.now()
+    await link?.close(closeBoundMs)
+    if (this.closed || this.stopping || this.run) return
+    this.startLoop()
   }
 
   setBehaviour(name: BehaviourName, enabled: boolean): Behaviours {
@@ -189,6 +237,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     if (name === 'desiredProperties' && enabled && this.link?.alive)
       void this.inboundTraffic.syncDesired(this.link)
     if (name === 'c2dCommands' && this.link?.alive) this.syncC2d(this.link)
+    if (name === 'c2dCommands' && enabled) this.inboundTraffic.releaseHeld()
     this.emit('changed')
     return { ...this.behaviours }
   }
@@ -208,6 +257,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
   snapshot(): SessionSnapshot {
     const home = this.store.homeHub
     const hub = this.link?.alive ? this.link.host : null
+    const c = this.activity.counters
     return {
       deviceId: this.o.deviceId,
       modelId: this.o.modelId,
@@ -216,12 +266,18 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       homeHub: home,
       behaviours: { ...this.behaviours },
       periods: { ...this.periods },
-      counters: { ...this.activity.counters, queued: this.outbox.size },
+      counters: {
+        ...c,
+        lastFailover: c.lastFailover && { ...c.lastFailover },
+        lastFailback: c.lastFailback && { ...c.lastFailback },
+        queued: this.outbox.size,
+      },
       lastTelemetry: this.lastTelemetry,
       reported: { ...this.activity.reportedValues },
       desired: { ...this.inboundTraffic.desired },
-      lastError: this.lastError,
+      lastError: this.lastError ?? this.conflictError,
       hubLabels: { ...this.o.hubLabels },
+      ...this.health.snapshot(),
     }
   }
 
@@ -253,97 +309,158 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
 
   // ---- connection --------------------------------------------------------------------------
 
+  private startLoop(): void {
+    const abort = new AbortController()
+    const done = this.loop(abort.signal)
+      .catch((e: unknown) =>
+        this.fail({
+          code: 'internal',
+          message: `the engine stopped on an unexpected error: ${String(e)}`,
+        }),
+      )
+      .finally(() => {
+        if (this.run?.abort === abort) this.run = null
+      })
+    this.run = { abort, done }
+  }
+
+  private decide(event: PolicyEvent): Step {
+    const d = decide(this.policy, event, {
+      now: Date.now(),
+      random: Math.random,
+      config: this.config.policy,
+    })
+    this.policy = d.state
+    if (d.conflict === 'started') this.conflictStarted()
+    if (d.conflict === 'over') this.conflictOver()
+    return d.step
+  }
+
   private async loop(signal: AbortSignal): Promise<void> {
-    let failures = 0
-    let cacheAttempt = 0
-    let provisionAttempt = 0
-    let dpsReason: string | null = null
+    let step = this.decide({ type: 'start' })
     try {
       while (!signal.aborted && !this.stopping) {
-        const cached = this.o.useCachedHub === false ? null : this.cachedHub
-        if (cached) {
-          cacheAttempt++
-          this.setState(
-            { kind: 'reconnecting', hub: cached, attempt: cacheAttempt },
-            `trying ${this.label(cached)} again, the hub it was last assigned (attempt ${cacheAttempt})`,
-          )
-          const r = await this.tryHub(cached, signal)
-          if (r instanceof HubLink) {
-            failures = cacheAttempt = provisionAttempt = 0
-            await this.serve(r, 'cache', signal)
-            continue
-          }
-          this.lastError = hubError(r, false)
-          if (r.kind === 'unreachable' && cacheAttempt < cacheAttemptsBeforeDps) {
-            await this.wait(++failures, `${this.label(cached)} unreachable: ${r.message}`, signal)
-            continue
-          }
-          dpsReason =
-            r.kind === 'refused'
-              ? `${this.label(cached)} refused the device (${r.message}); asking DPS`
-              : r.kind === 'timeout'
-                ? `${this.label(cached)} did not answer (${r.message}); asking DPS`
-                : `${this.label(cached)} still unreachable after ${cacheAttempt} attempts (${r.message}); asking DPS`
-          cacheAttempt = 0
-        }
-
-        this.setState(
-          { kind: 'provisioning', attempt: ++provisionAttempt },
-          dpsReason ?? `registering with DPS at ${this.o.provisioningHost}`,
-        )
-        dpsReason = null
-        let hub: string
-        try {
-          const assignment = await provision(
-            {
-              provisioningHost: this.o.provisioningHost,
-              idScope: this.o.idScope,
-              registrationId: this.o.deviceId,
-              deviceKey: this.deviceKey,
-              modelId: this.o.modelId,
-              transport: this.o.transport,
-              ca: this.o.ca,
-              timeoutMs: this.config.provisioningTimeoutMs,
-            },
-            signal,
-          )
-          if (signal.aborted) return
-          hub = assignment.assignedHub
-          this.hubDeviceId = assignment.deviceId
-          if (this.store.homeHub === null) this.store.homeHub = hub
-          this.cachedHub = hub
-          const moved = this.lastConnectedHub !== null && hub !== this.lastConnectedHub
-          this.setState(
-            { kind: 'connecting', hub, via: 'dps' },
-            `DPS assigned ${this.label(hub)}${moved ? ` instead of ${this.label(this.lastConnectedHub!)}` : ''}${assignment.substatus ? ` (${assignment.substatus})` : ''}`,
-          )
-        } catch (e) {
-          if (e instanceof Aborted) return
-          const failure =
-            e instanceof ProvisioningFailure
-              ? e
-              : new ProvisioningFailure('internal', String(e), false)
-          if (failure.fatal) return this.fail(failure.toAppError())
-          this.lastError = failure.toAppError()
-          await this.wait(++failures, failure.message, signal, failure.retryAfterMs)
-          continue
-        }
-
-        const r = await this.tryHub(hub, signal)
-        if (r instanceof HubLink) {
-          failures = provisionAttempt = 0
-          await this.serve(r, 'dps', signal)
-          continue
-        }
-        this.lastError = hubError(r, true)
-        await this.wait(++failures, `${this.label(hub)}: ${r.message}`, signal)
+        if (step.next === 'stop' || step.next === 'stay') return
+        if (step.waitMs > 0) await this.wait(step.waitMs, step.why, signal)
+        if (signal.aborted) return
+        step =
+          step.next === 'dps' ? await this.register(step, signal) : await this.useHub(step, signal)
       }
     } catch (e) {
       if (!(e instanceof Aborted)) throw e
     }
   }
 
-  private async tryHub(host: string, signal: AbortSignal): Promise<HubLink | HubFailure> {
+  /** One DPS registration; the policy decides what follows from its outcome. */
+  private async register(step: Step & { next: 'dps' }, signal: AbortSignal): Promise<Step> {
+    const cause: TimelineCause =
+      step.after === 'hub-failed'
+        ? { code: 'dps-after-hub', hub: step.hub, problem: step.problem }
+        : step.after === 'silent'
+          ? { code: 'dps-after-loss', hub: step.hub, loss: step.loss }
+          : { code: 'dps-register', host: this.o.provisioningHost }
+    this.setState({ kind: 'provisioning', attempt: step.attempt }, cause)
+    let assignment: Awaited<ReturnType<typeof provision>>
+    try {
+      assignment = await provision(
+        {
+          provisioningHost: this.o.provisioningHost,
+          idScope: this.o.idScope,
+          registrationId: this.o.deviceId,
+          deviceKey: this.deviceKey,
+          modelId: this.o.modelId,
+          transport: this.o.transport,
+          ca: this.o.ca,
+          timeoutMs: this.config.provisioningTimeoutMs,
+        },
+        signal,
+      )
+    } catch (e) {
+      if (e instanceof Aborted) throw e
+      const failure =
+        e instanceof ProvisioningFailure
+          ? e
+          : new ProvisioningFailure('internal', { kind: 'dropped', detail: String(e) }, false)
+      this.health.dpsFailed(failure.problem)
+      if (failure.fatal) {
+        this.fail(failure.toAppError())
+        return { next: 'stop' }
+      }
+      this.lastError = failure.toAppError()
+      return this.decide({
+        type: 'dps-failed',
+        problem: failure.problem,
+        fatal: false,
+        retryAfterMs: failure.retryAfterMs,
+      })
+    }
+    if (signal.aborted) throw new Aborted()
+    this.health.dpsUp()
+    const hub = assignment.assignedHub
+    this.hubDeviceId = assignment.deviceId
+    this.learnHome(hub, assignment.substatus)
+    const previous = this.lastConnectedHub
+    this.setState(
+      { kind: 'connecting', hub, via: 'dps' },
+      {
+        code: 'dps-assigned',
+        hub,
+        previous: previous !== null && previous !== hub ? previous : null,
+        substatus: assignment.substatus ?? null,
+      },
+    )
+    return this.decide({ type: 'assigned', hub })
+  }
+
+  /**
+   * Home is what DPS says: a first assignment, a return to it, or a reset of the device's data
+   * on the hub names home; a migration names a hub away from home. Without a substatus (an
+   * older DPS), the first hub ever assigned is home.
+   */
+  private learnHome(hub: string, substatus: string | undefined): void {
+    const current = this.store.homeHub
+    const isHome = substatus !== undefined ? homeBySubstatus[substatus] : undefined
+    this.rehomed = isHome === true && current !== null && current !== hub
+    if (isHome === true || (isHome === undefined && current === null)) {
+      if (current !== hub) this.store.homeHub = hub
+    } else if (isHome === false && current === hub) {
+      // DPS says this is not home after all: which one is, this device cannot know.
+      this.store.homeHub = null
+    }
+  }
+
+  /** One connection attempt to a hub; if it takes, the link is used until it is lost. */
+  private async useHub(step: Step & { next: 'hub' }, signal: AbortSignal): Promise<Step> {
+    const { hub } = step
+    // A hub DPS has just named was announced with the assignment; anything else says here.
+    if (step.start !== 'assigned' || step.waitMs > 0) {
+      const cause: TimelineCause = {
+        code: 'hub-try',
+        hub,
+        attempt: step.attempt,
+        after: step.start === 'assigned' ? 'wait' : step.start,
+      }
+      this.setState(
+        step.start === 'connect'
+          ? { kind: 'connecting', hub, via: 'cache' }
+          : { kind: 'reconnecting', hub, attempt: step.attempt },
+        cause,
+      )
+    }
+    const r = await this.tryHub(hub, signal)
+    if (!(r instanceof HubLink)) {
+      this.health.hubFailed(hub, r)
+      this.lastError = hubError(r, step.via === 'dps')
+      return this.decide({ type: 'hub-failed', hub, via: step.via, problem: r })
+    }
+    this.health.hubUp(hub)
+    this.decide({ type: 'connected', hub, via: step.via })
+    const lost = await this.serve(r, step.via, signal)
+    if (!lost) return { next: 'stop' }
+    return this.decide({ type: 'lost', hub, ...lost })
+  }
+
+  private async tryHub(host: string, signal: AbortSignal): Promise<HubLink | HubProblem> {
     try {
       const link = await HubLink.open(
         {
@@ -357,6 +474,13 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
           connectTimeoutMs: this.config.connectTimeoutMs,
           twinTimeoutMs: this.config.twinTimeoutMs,
           c2d: this.behaviours.c2dCommands,
+          tokenValiditySec: this.config.tokenValiditySec,
+          tokenRenewalMarginSec: this.config.tokenRenewalMarginSec,
+          onTokenRenewed: () =>
+            this.tracker.note(
+              { code: 'token-renewed', hub: host, validSec: this.config.tokenValiditySec },
+              { hub: host },
+            ),
         },
         this.inboundTraffic.handlers,
         signal,
@@ -365,41 +489,41 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       await link.close(closeBoundMs)
       throw new Aborted()
     } catch (e) {
-      if (e instanceof HubConnectError) return e.failure
+      if (e instanceof HubConnectError) return e.problem
       if (e instanceof Aborted) throw e
-      return { kind: 'unreachable', message: String(e) }
+      return { kind: 'unreachable', error: { message: String(e) } }
     }
   }
 
-  /** Uses a fresh link until it is lost (or the session stops). */
-  private async serve(link: HubLink, via: 'dps' | 'cache', signal: AbortSignal): Promise<void> {
+  /** Uses a fresh link until it is lost (null: the session stopped it). */
+  private async serve(
+    link: HubLink,
+    via: 'dps' | 'cache',
+    signal: AbortSignal,
+  ): Promise<{ loss: LinkLoss; livedMs: number } | null> {
     const hub = link.host
     const home = this.store.homeHub
     const previous = this.lastConnectedHub
-    const move =
-      previous !== null && previous !== hub ? (hub === home ? 'failback' : 'failover') : null
+    const lostAt = this.lostAt
     this.link = link
     this.lastConnectedHub = hub
     this.lastError = null
-    if (this.lostAt !== null) this.activity.counters.reconnects++
-    const lostAt = this.lostAt
+    if (lostAt !== null) this.activity.counters.reconnects++
     this.lostAt = null
-    let reason: string
-    if (move === 'failover')
-      reason = `connected to ${this.label(hub)}: failed over from ${this.label(previous!)}`
-    else if (move === 'failback')
-      reason = `connected to ${this.label(hub)}: failed back to the home hub from ${this.label(previous!)}`
-    else if (via === 'cache') reason = `reconnected to ${this.label(hub)} without asking DPS`
-    else reason = `connected to ${this.label(hub)}${hub === home ? ' (home hub)' : ''}`
-    if (move) {
-      this.activity.counters[move === 'failover' ? 'failovers' : 'failbacks']++
-      this.pendingMove = { kind: move, from: previous!, to: hub, lostAt: lostAt ?? Date.now() }
-    }
-    this.setState({ kind: 'connected', hub, since: Date.now() }, reason, move ? { mark: move } : {})
+    const { move, ms } = this.moves.connected(hub, previous, home, lostAt, this.rehomed)
+    this.rehomed = false
+    this.setState(
+      { kind: 'connected', hub, since: Date.now() },
+      { code: 'connected', hub, via, home: hub === home, move, from: move ? previous : null, ms },
+      move ? { mark: move, ...(ms !== null ? { durationMs: ms } : {}) } : {},
+    )
     this.sender.attach(link)
-    void this.inboundTraffic.syncDesired(link)
+    this.inboundTraffic.linkUp(link)
     // The switch may have moved while this link was opening.
     this.syncC2d(link)
+    const lived = [this.config.policy.healthyLinkMs, conflictClearMs(this.config.policy)].map(
+      (ms) => setTimeout(() => link.alive && this.decide({ type: 'lived', ms }), ms),
+    )
 
     let onAbort = () => {}
     const stopped = new Promise<null>((resolve) => {
@@ -407,29 +531,29 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       if (signal.aborted) resolve(null)
       signal.addEventListener('abort', onAbort, { once: true })
     })
-    const lostReason = await Promise.race([link.lost, stopped])
+    const loss = await Promise.race([link.lost, stopped])
     signal.removeEventListener('abort', onAbort)
+    for (const t of lived) clearTimeout(t)
     // On disconnect() the stop sequence flushes and closes this link itself.
-    if (lostReason === null || this.stopping) return
+    if (loss === null || this.stopping) return null
+    const livedMs = link.livedMs
     this.sender.detach()
     this.link = null
+    this.moves.forget()
     this.lostAt = Date.now()
-    this.setState({ kind: 'lost', hub }, `${this.label(hub)}: ${lostReason}`)
+    this.health.hubLost(hub, loss)
+    this.setState({ kind: 'lost', hub }, { code: 'lost', hub, loss, livedMs })
     await link.close(closeBoundMs)
+    return { loss, livedMs }
   }
 
-  private async wait(
-    attempt: number,
-    reason: string,
-    signal: AbortSignal,
-    atLeastMs = 0,
-  ): Promise<void> {
+  private async wait(ms: number, why: WaitReason | undefined, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return
-    const ms = Math.max(atLeastMs, backoffDelay(attempt, this.config.backoff))
-    this.setState(
-      { kind: 'waiting', until: Date.now() + ms, attempt },
-      `${reason}; next try in ${(ms / 1000).toFixed(1)} s`,
-    )
+    if (why)
+      this.setState(
+        { kind: 'waiting', until: Date.now() + ms, attempt: Math.max(1, this.policy.failures) },
+        { code: 'wait', ms, why },
+      )
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer)
@@ -443,21 +567,40 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     })
   }
 
+  private conflictStarted(): void {
+    const hub = this.policy.lastHub ?? ''
+    const cause: TimelineCause = {
+      code: 'id-conflict',
+      deviceId: this.o.deviceId,
+      hub,
+      kicks: this.policy.kicks.length,
+      windowMs: this.config.policy.conflictWindowMs,
+    }
+    this.conflictError = {
+      code: 'id-conflict',
+      message: describeCause(cause, hubNamer(this.o.hubLabels)),
+    }
+    this.tracker.note(cause, { hub })
+  }
+
+  private conflictOver(): void {
+    this.conflictError = null
+    this.tracker.note({ code: 'id-conflict-over', deviceId: this.o.deviceId })
+  }
+
   private async stop(): Promise<void> {
     const run = this.run
     this.stopProducers()
     if (!run) {
       const kind = this.tracker.state.kind
       if (kind !== 'idle' && kind !== 'disconnected')
-        this.setState({ kind: 'disconnected' }, 'disconnected')
+        this.setState({ kind: 'disconnected' }, { code: 'disconnected', unsent: this.outbox.size })
       return
     }
     const link = this.link
     this.setState(
       { kind: 'disconnecting' },
-      link?.alive
-        ? `flushing the outbox (up to ${flushBoundMs / 1000} s), then closing`
-        : 'stopping',
+      { code: 'disconnecting', flushMs: link?.alive ? flushBoundMs : null },
     )
     if (link?.alive) await withTimeout(this.sender.drained(), flushBoundMs)
     run.abort.abort()
@@ -468,30 +611,19 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     this.link = null
     // A deliberate stop is not an outage: the next connect starts a fresh story.
     this.lostAt = null
-    this.pendingMove = null
+    this.moves.forget()
     await Promise.all([link?.close(closeBoundMs), last?.close(closeBoundMs)])
-    const left = this.outbox.size
-    this.setState(
-      { kind: 'disconnected' },
-      left
-        ? `disconnected; ${left} unsent item(s) kept in the outbox for next time`
-        : 'disconnected cleanly; nothing left to send',
-    )
+    this.setState({ kind: 'disconnected' }, { code: 'disconnected', unsent: this.outbox.size })
   }
 
   private fail(error: AppError): void {
     this.lastError = error
     this.stopProducers()
-    this.setState({ kind: 'failed', error }, error.message)
+    this.setState({ kind: 'failed', error }, { code: 'failed', error })
   }
 
-  private setState(state: ConnectionState, reason: string, extras: EntryExtras = {}): void {
-    this.tracker.set(state, reason, extras)
-  }
-
-  private label(host: string): string {
-    const name = this.o.hubLabels?.[host]
-    return name ? `hub ${name}` : host
+  private setState(state: ConnectionState, cause: TimelineCause, extras: EntryExtras = {}): void {
+    this.tracker.set(state, cause, extras)
   }
 
   // ---- behaviours ----------------------------------------------------------------------------
@@ -532,7 +664,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     const item = this.enqueue({ kind: 'reported', at: Date.now(), patch })
     if (!item) return
     Object.assign(this.activity.reportedValues, patch)
-    this.activity.addReported(patch, 'queued', item.id)
+    this.activity.addReported(patch, 'queued', item.id, item.at)
     this.emit('changed')
   }
 
@@ -557,29 +689,24 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
   }
 
   private onSent(item: OutboxItem, again: boolean): void {
-    this.activity.counters.sent++
-    if (again) this.activity.counters.duplicatesRisk++
+    const c = this.activity.counters
+    c.sent++
+    if (item.kind === 'telemetry') c.telemetrySent++
+    else c.reportedSent++
+    if (again) c.duplicatesRisk++
     this.activity.setOutboxStatus(item.id, 'sent')
     this.emit('changed')
   }
 
   private onAcked(item: OutboxItem, link: HubLink): void {
-    this.activity.counters.acknowledged++
+    const c = this.activity.counters
+    c.acknowledged++
+    if (item.kind === 'telemetry') c.telemetryAcked++
+    else c.reportedAcked++
     this.activity.setOutboxStatus(item.id, 'acknowledged')
-    const move = this.pendingMove
-    if (item.kind === 'telemetry' && move && link.host === move.to) {
-      this.pendingMove = null
-      const durationMs = Date.now() - move.lostAt
-      this.activity.counters.lastFailoverMs = durationMs
-      this.tracker.note(
-        `${move.kind} complete: first telemetry acknowledged by ${this.label(move.to)} ${(durationMs / 1000).toFixed(2)} s after ${this.label(move.from)} was lost`,
-        {
-          mark: move.kind,
-          durationMs,
-          hub: move.to,
-        },
-      )
-    }
+    const done = this.moves.acked(link.host, item.kind)
+    if (done?.code === 'move-acked')
+      this.tracker.note(done, { mark: done.move, durationMs: done.ms, hub: done.hub })
     this.emit('changed')
   }
 
@@ -610,12 +737,13 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
   }
 }
 
-function hubError(f: HubFailure, freshAssignment: boolean): AppError {
-  if (f.kind === 'refused' && freshAssignment && f.connack === 5) {
+function hubError(p: HubProblem, freshAssignment: boolean): AppError {
+  const message = describeHubProblem(p)
+  if (p.kind === 'refused' && freshAssignment && p.connack === 5) {
     return {
       code: 'bad-credentials',
-      message: `the hub DPS just assigned refused the device (${f.message})`,
+      message: `the hub DPS just assigned refused the device (${message})`,
     }
   }
-  return { code: f.kind === 'refused' ? 'hub-refused' : 'unreachable', message: f.message }
+  return { code: p.kind === 'refused' ? 'hub-refused' : 'unreachable', message }
 }

@@ -24,6 +24,40 @@ const sdkMqtt = createRequire(localRequire.resolve('azure-iot-mqtt-base'))('mqtt
 /** An mqtt.js error as it comes off the socket: `code` is the CONNACK return code or a socket error code. */
 export type RawError = Error & { code?: string | number }
 
+/** A C2D message whose PUBACK the tap is holding back until the engine has decided on it. */
+export interface Delivery {
+  /** Sends the PUBACK; false when the connection it came on is gone (the hub delivers it again). */
+  settle(): boolean
+}
+
+interface HeldPublish {
+  mid: string | null
+  packetId: number
+  client: MqttClient
+}
+
+type Publish = { topic: string; qos: number; messageId?: number }
+type SendPacket = (packet: Record<string, unknown>, cb: () => void) => void
+
+/** Unsettled C2D a hub may push at once; past it the oldest are forgotten (and come back later). */
+const maxHeld = 100
+
+const devicebound = /^devices\/[^/]+\/messages\/devicebound\//
+
+/** The `$.mid` system property of a C2D topic, when it can be read. */
+function c2dMessageId(topic: string): string | null {
+  const bag = topic.replace(devicebound, '')
+  for (const pair of bag.split('&')) {
+    const [k, v] = pair.split('=')
+    try {
+      if (k && v !== undefined && decodeURIComponent(k) === '$.mid') return decodeURIComponent(v)
+    } catch {
+      return null
+    }
+  }
+  return null
+}
+
 /**
  * Sits between the SDK's MqttBase and mqtt.js (as the "mqtt provider" MqttBase accepts) so the
  * engine can see what the SDK hides and guard against what would crash it:
@@ -42,6 +76,7 @@ export class WireTap {
   private client: MqttClient | null = null
   /** The callback of a graceful end() still waiting for PUBACKs, if one is. */
   private endingGracefully: (() => void) | null = null
+  private held: HeldPublish[] = []
 
   constructor(
     private readonly options: {
@@ -115,6 +150,7 @@ export class WireTap {
           return method(...args)
         }
       }
+      this.holdC2dAcks(client)
       const emit = client.emit.bind(client)
       client.emit = (event: string | symbol, ...args: unknown[]): boolean => {
         try {
@@ -132,6 +168,51 @@ export class WireTap {
       }
       return client
     },
+  }
+
+  /**
+   * mqtt.js acknowledges a QoS 1 publish as soon as its handleMessage hook calls back, and on
+   * MQTT that PUBACK is what settles a C2D message at the hub. For C2D the hook calls back with
+   * an error instead (mqtt.js then sends nothing and goes on to the next packet), and keeps the
+   * packet id, so the PUBACK goes out only when the engine has decided (see takeDelivery).
+   * Without the private packet writer of this mqtt.js version it cannot hold, and acks as ever.
+   */
+  private holdC2dAcks(client: MqttClient): void {
+    const handle = client.handleMessage as
+      ((p: Publish, cb: (e?: Error) => void) => void) | undefined
+    if (typeof handle !== 'function' || typeof client._sendPacket !== 'function') return
+    client.handleMessage = (packet: Publish, callback: (e?: Error) => void) => {
+      if (packet.qos !== 1 || packet.messageId === undefined || !devicebound.test(packet.topic))
+        return handle.call(client, packet, callback)
+      this.held.push({ mid: c2dMessageId(packet.topic), packetId: packet.messageId, client })
+      if (this.held.length > maxHeld) this.held.shift()
+      callback(new Error('held until the device decides'))
+    }
+  }
+
+  /**
+   * The held PUBACK of the C2D message with this `$.mid` (else the oldest held, as the SDK hands
+   * messages on in the order they came).
+   */
+  takeDelivery(mid: string | null): Delivery | null {
+    let i = mid === null ? -1 : this.held.findIndex((h) => h.mid === mid)
+    if (i < 0) i = this.held.length ? 0 : -1
+    if (i < 0) return null
+    const [h] = this.held.splice(i, 1)
+    return {
+      settle: () => {
+        if (this.client !== h!.client || !h!.client.connected) return false
+        try {
+          ;(h!.client._sendPacket as SendPacket)(
+            { cmd: 'puback', messageId: h!.packetId },
+            () => {},
+          )
+          return true
+        } catch {
+          return false
+        }
+      },
+    }
   }
 
   /** Unsubscribes on the wire, beside the SDK (which only unsubscribes what it subscribed). */

@@ -76,6 +76,8 @@ const headlines: Record<AppError['code'], string> = {
   'hub-refused': 'The hub refused the connection.',
   'bad-settings': 'The settings are not valid.',
   protocol: 'Something arrived that the device could not understand.',
+  'id-conflict':
+    'Another device or copy of this app is connected with the same device id; each connection replaces the other.',
   internal: 'Something went wrong inside the app.',
   'bad-request': 'The app refused a request.',
   'not-found': 'Not found.',

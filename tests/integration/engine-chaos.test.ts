@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, testLab, waitFor } from '../support/lab'
+import { connectHub } from '../support/sdk-device'
 import {
   hubName,
   labDevice,
@@ -7,6 +8,7 @@ import {
   newSession,
   nextEntryId,
   since,
+  steps,
   untilState,
 } from './fixtures/engine'
 
@@ -22,39 +24,76 @@ afterAll(async () => {
 })
 
 describe('chaos', () => {
-  it('reconnects to a restarted hub through its cached assignment, without asking DPS', async () => {
-    const id = 'eng-restart'
-    // A slower first retry gives the test time to bring the hub back between attempts.
-    const { session, dispose } = newSession(lab, id, { backoff: { initialMs: 600, maxMs: 2000 } })
+  it('rejoins a hub that dropped the connection but still answers through the cached hub, without DPS', async () => {
+    const id = 'eng-dropped'
+    const { session, dispose } = newSession(lab, id)
     try {
       await session.connect()
       await untilState(session, 'connected')
-      const hub = hubName(lab, session.snapshot().hub!.host)
+      const host = session.snapshot().hub!.host
       await waitFor('telemetry flowing', async () => (await labTelemetry(lab, id)).stats.count >= 3)
       const registrations = (await labDevice(lab, id)).dpsRegistrations
 
+      // One connection with the same device id replaces ours: the hub closes it, and is alive.
       const from = nextEntryId(session)
-      await api(lab, 'POST', `/hubs/${hub}/kill`)
-      await waitFor(
-        'the cached hub found down',
-        () => session.snapshot().lastError?.code === 'unreachable',
-      )
-      expect(session.snapshot().state.kind).toBe('waiting')
-      await api(lab, 'POST', `/hubs/${hub}/restore`)
-      await untilState(session, 'connected')
+      const other = await connectHub({
+        hub: host,
+        deviceId: id,
+        groupKey: lab.groupPrimaryKey,
+        ca: lab.ca,
+      })
+      await other.close()
+      await waitFor('back', () => since(session, from).some((e) => e.state === 'connected'))
 
       const entries = since(session, from)
-      expect(entries.map((e) => e.state)).toEqual([
-        'lost',
-        'reconnecting',
-        'waiting',
-        'reconnecting',
-        'connected',
-      ])
-      expect(entries.at(-1)!.reason).toMatch(/without asking DPS/)
-      expect(entries[2]!.reason).toMatch(/ECONNREFUSED/)
+      expect(steps(entries)).toEqual(['lost lost', 'reconnecting hub-try', 'connected connected'])
+      expect(entries[0]!.cause).toMatchObject({ code: 'lost', loss: { kind: 'closed' } })
+      expect(entries[2]!.cause).toMatchObject({ code: 'connected', via: 'cache', move: null })
       expect((await labDevice(lab, id)).dpsRegistrations).toBe(registrations)
       expect(session.snapshot().counters).toMatchObject({ reconnects: 1, failovers: 0 })
+      expect(session.snapshot().lastError).toBeNull()
+
+      await session.disconnect()
+      expect((await labTelemetry(lab, id)).stats.missing).toEqual([])
+    } finally {
+      await dispose()
+    }
+  })
+
+  it('a hub down and back: asks DPS at once, backs off while DPS names it, and rejoins it when it is back', async () => {
+    const id = 'eng-restart'
+    const { session, dispose } = newSession(lab, id, { backoff: { initialMs: 300, maxMs: 1000 } })
+    try {
+      await session.connect()
+      await untilState(session, 'connected')
+      const host = session.snapshot().hub!.host
+      const hub = hubName(lab, host)
+      await waitFor('telemetry flowing', async () => (await labTelemetry(lab, id)).stats.count >= 3)
+
+      const from = nextEntryId(session)
+      await api(lab, 'POST', `/hubs/${hub}/kill`)
+      try {
+        await waitFor('DPS named the dead hub again', () =>
+          since(session, from).some(
+            (e) => e.cause?.code === 'wait' && e.cause.why.code === 'dps-same-hub',
+          ),
+        )
+        expect(session.snapshot().hubHealth![host]).toMatchObject({ status: 'unreachable' })
+      } finally {
+        await api(lab, 'POST', `/hubs/${hub}/restore`)
+      }
+      await untilState(session, 'connected')
+      const entries = since(session, from)
+      expect(steps(entries).slice(0, 5)).toEqual([
+        'lost lost',
+        'reconnecting hub-try',
+        'provisioning dps-after-hub',
+        'connecting dps-assigned',
+        'waiting wait',
+      ])
+      expect(entries.at(-1)).toMatchObject({ hub: host, cause: { code: 'connected', move: null } })
+      expect(session.snapshot().counters).toMatchObject({ reconnects: 1, failovers: 0 })
+      expect(session.snapshot().hubHealth![host]).toMatchObject({ status: 'up' })
 
       await session.disconnect()
       expect((await labTelemetry(lab, id)).stats.missing).toEqual([])
@@ -70,7 +109,11 @@ describe('chaos', () => {
       await session.connect()
       await waitFor('throttled', () => session.snapshot().lastError?.code === 'throttled')
       const waiting = session.timeline().find((e) => e.state === 'waiting')!
-      expect(waiting.reason).toMatch(/throttling .*retry after 1 s; next try in/)
+      expect(waiting.cause).toMatchObject({
+        code: 'wait',
+        why: { code: 'dps-failed', problem: { kind: 'throttled', retryAfterMs: 1000 } },
+      })
+      expect(session.snapshot().dpsHealth).toMatchObject({ status: 'throttled' })
       const state = session.snapshot().state
       expect(state.kind === 'waiting' && state.until - waiting.at).toBeGreaterThanOrEqual(1000)
       await waitFor(
@@ -91,10 +134,11 @@ describe('chaos', () => {
     try {
       await session.connect()
       await waitFor('DPS timed out', () => session.timeline().some((e) => e.state === 'waiting'))
-      expect(session.snapshot().lastError).toMatchObject({
-        code: 'unreachable',
-        message: expect.stringMatching(/DPS did not assign a hub within 1.5 s/),
+      expect(session.timeline().find((e) => e.state === 'waiting')!.cause).toMatchObject({
+        code: 'wait',
+        why: { code: 'dps-failed', problem: { kind: 'timeout', ms: 1500 } },
       })
+      expect(session.snapshot().lastError).toMatchObject({ code: 'unreachable' })
       await api(lab, 'POST', '/dps/restore')
       await untilState(session, 'connected', 20_000)
     } finally {

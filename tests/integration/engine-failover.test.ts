@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TimelineEntry } from '../../shared/domain'
 import { api, testLab, waitFor } from '../support/lab'
 import {
   connectedTo,
@@ -13,6 +12,7 @@ import {
   nextEntryId,
   otherHost,
   since,
+  steps,
   untilState,
 } from './fixtures/engine'
 
@@ -34,9 +34,6 @@ afterAll(async () => {
   await lab?.stop()
 })
 
-/** The states and reasons of a stretch of timeline, for readable assertions. */
-const story = (entries: TimelineEntry[]) => entries.map((e) => `${e.state}: ${e.reason}`)
-
 describe('failover and failback', () => {
   it('moves to the other hub on `lizard failover`, back on `lizard failback`, and loses no telemetry', async () => {
     const id = 'eng-failover'
@@ -52,32 +49,64 @@ describe('failover and failback', () => {
       const out = await lizard('failover', id)
       expect(out.stdout).toMatch(/failed over/i)
       await connectedTo(session, away)
-      await waitFor('failover complete', () => session.snapshot().counters.lastFailoverMs !== null)
+      const figure = await waitFor('the first message acknowledged on the new hub', () => {
+        const f = session.snapshot().counters.lastFailover
+        return f?.firstAckMs != null ? f : null
+      })
       const entries = since(session, from)
-      expect(story(entries)).toEqual([
-        // A telemetry write racing the hub's close reports EPIPE instead: the same event.
-        expect.stringMatching(
-          /^lost: hub .: (the hub closed the connection|the connection broke: .*EPIPE)/,
-        ),
-        expect.stringMatching(/^reconnecting: trying hub . again/),
-        expect.stringMatching(
-          /^provisioning: hub . refused the device \(CONNACK 5, not authorized\); asking DPS/,
-        ),
-        expect.stringMatching(/^connecting: DPS assigned hub . instead of hub ./),
-        expect.stringMatching(/^connected: connected to hub .: failed over from hub ./),
-        expect.stringMatching(/^connected: failover complete: first telemetry acknowledged/),
+      expect(steps(entries)).toEqual([
+        'lost lost',
+        'reconnecting hub-try',
+        'provisioning dps-after-hub',
+        'connecting dps-assigned',
+        'connected connected',
+        'connected move-acked',
       ])
-      expect(entries[0]!.hub).toBe(home)
-      expect(entries[4]).toMatchObject({ hub: away, mark: 'failover' })
+      // A telemetry write racing the hub's close reports EPIPE instead: the same event.
+      expect(entries[0]).toMatchObject({
+        hub: home,
+        cause: {
+          code: 'lost',
+          hub: home,
+          loss: { kind: expect.stringMatching(/^(closed|broken)$/) },
+        },
+      })
+      expect(entries[1]!.cause).toEqual({ code: 'hub-try', hub: home, attempt: 1, after: 'loss' })
+      expect(entries[2]!.cause).toEqual({
+        code: 'dps-after-hub',
+        hub: home,
+        problem: { kind: 'refused', connack: 5 },
+      })
+      expect(entries[3]!.cause).toEqual({
+        code: 'dps-assigned',
+        hub: away,
+        previous: home,
+        substatus: 'deviceDataMigrated',
+      })
+      // Both figures: lost → connected (the failover time) and lost → first acknowledgement.
+      expect(figure).toMatchObject({ from: home, to: away })
+      expect(figure.firstAckMs!).toBeGreaterThanOrEqual(figure.connectedMs)
+      expect(entries[4]).toMatchObject({
+        hub: away,
+        mark: 'failover',
+        durationMs: figure.connectedMs,
+        cause: { code: 'connected', move: 'failover', from: home, ms: figure.connectedMs },
+      })
       expect(entries[5]).toMatchObject({
         hub: away,
         mark: 'failover',
-        durationMs: session.snapshot().counters.lastFailoverMs,
+        durationMs: figure.firstAckMs,
+        cause: { code: 'move-acked', move: 'failover', hub: away, from: home },
       })
       expect(session.snapshot()).toMatchObject({
         homeHub: home,
         hub: { host: away, isHome: false },
-        counters: { failovers: 1, failbacks: 0 },
+        counters: {
+          failovers: 1,
+          failbacks: 0,
+          lastFailoverMs: figure.connectedMs,
+          lastFailback: null,
+        },
       })
       expect((await labDevice(lab, id)).connectedTo).toBe(hubName(lab, away))
 
@@ -90,16 +119,19 @@ describe('failover and failback', () => {
       const back = nextEntryId(session)
       await lizard('failback', id)
       await connectedTo(session, home)
-      await waitFor('failback complete', () =>
-        since(session, back).some((e) => e.mark === 'failback' && e.durationMs !== undefined),
-      )
+      const failback = await waitFor('failback figures', () => {
+        const f = session.snapshot().counters.lastFailback
+        return f?.firstAckMs != null ? f : null
+      })
       expect(since(session, back).find((e) => e.state === 'connected')).toMatchObject({
         hub: home,
         mark: 'failback',
+        durationMs: failback.connectedMs,
       })
+      // The failback has its own figure; the failover's stays what it was.
       expect(session.snapshot()).toMatchObject({
         hub: { host: home, isHome: true },
-        counters: { failovers: 1, failbacks: 1 },
+        counters: { failovers: 1, failbacks: 1, lastFailover: figure },
       })
 
       await waitFor(
@@ -114,12 +146,39 @@ describe('failover and failback', () => {
       expect(stats.firstSeq).toBe(1)
       expect(stats.lastSeq).toBe(session.snapshot().lastTelemetry!.seq)
       expect(new Set(messages.map((m) => m.hub))).toEqual(new Set(['a', 'b']))
+      // Telemetry and reported patches are counted apart, and add up to what was sent.
+      const c = session.snapshot().counters
+      expect(c.telemetryAcked).toBe(stats.count)
+      expect(c.reportedAcked).toBeGreaterThan(0)
+      expect(c.sent).toBe(c.telemetrySent + c.reportedSent)
+      expect(c.acknowledged).toBe(c.telemetryAcked + c.reportedAcked)
     } finally {
       await dispose()
     }
   })
 
-  it('notices a blackholed hub by keep-alive and fails over from it', async () => {
+  it('with telemetry and reported properties off, a failover is complete once connected', async () => {
+    const id = 'eng-failover-quiet'
+    const { session, dispose } = newSession(lab, id, {
+      behaviours: { telemetry: false, reportedProperties: false },
+    })
+    try {
+      await session.connect()
+      await untilState(session, 'connected')
+      const away = otherHost(lab, session.snapshot().hub!.host)
+      await api(lab, 'POST', `/system/iothub/devices/${id}/manual-failover`, {})
+      await connectedTo(session, away)
+      const { counters } = session.snapshot()
+      expect(counters.failovers).toBe(1)
+      expect(counters.lastFailover).toMatchObject({ to: away, firstAckMs: null })
+      expect(counters.lastFailover!.connectedMs).toBeGreaterThanOrEqual(0)
+      expect(counters.lastFailoverMs).toBe(counters.lastFailover!.connectedMs)
+    } finally {
+      await dispose()
+    }
+  })
+
+  it('notices a blackholed hub by keep-alive and asks DPS at once, without trying it again', async () => {
     const id = 'eng-blackhole'
     // Twin requests get longer than keep-alive here, so it is keep-alive that notices the silence.
     const { session, dispose } = newSession(lab, id, { twinTimeoutMs: 8000 })
@@ -137,21 +196,76 @@ describe('failover and failback', () => {
       await api(lab, 'POST', `/system/iothub/devices/${id}/manual-failover`, {})
       await connectedTo(session, away, 20_000)
       const entries = since(session, from)
-      const lost = entries.find((e) => e.state === 'lost')!
-      expect(lost.reason).toMatch(/no answer for .* s \(keep-alive\)/)
+      expect(steps(entries).slice(0, 4)).toEqual([
+        'lost lost',
+        'provisioning dps-after-loss',
+        'connecting dps-assigned',
+        'connected connected',
+      ])
+      expect(entries[0]!.cause).toMatchObject({ code: 'lost', loss: { kind: 'silent' } })
       // keep-alive 2 s: silence is noticed between one and two ping periods later
-      expect(lost.at - cutAt).toBeLessThan(5000)
-      expect(story(entries)).toContainEqual(
-        expect.stringMatching(/^provisioning: hub . did not answer .*; asking DPS/),
-      )
-      expect(entries.find((e) => e.state === 'connected')).toMatchObject({
-        hub: away,
-        mark: 'failover',
+      expect(entries[0]!.at - cutAt).toBeLessThan(5000)
+      expect(entries[3]).toMatchObject({ hub: away, mark: 'failover' })
+      expect(session.snapshot().hubHealth).toMatchObject({
+        [home]: { status: 'silent' },
+        [away]: { status: 'up' },
       })
 
       await api(lab, 'POST', `/hubs/${hubName(lab, home)}/restore`)
       await session.disconnect()
       expect((await labTelemetry(lab, id)).stats.missing).toEqual([])
+    } finally {
+      await dispose()
+    }
+  })
+
+  it('a hub that refuses TCP is tried once, then DPS at once; what was produced offline goes out first', async () => {
+    const id = 'eng-outage'
+    const { session, dispose } = newSession(lab, id, {
+      periods: { telemetryMs: 150, reportedMs: 400 },
+    })
+    try {
+      await session.connect()
+      await untilState(session, 'connected')
+      const home = session.snapshot().hub!.host
+      const away = otherHost(lab, home)
+      await waitFor('telemetry flowing', async () => (await labTelemetry(lab, id)).stats.count >= 3)
+
+      const from = nextEntryId(session)
+      await api(lab, 'POST', `/hubs/${hubName(lab, home)}/kill`)
+      try {
+        // Until DPS learns of the outage it names the dead hub: the device backs off meanwhile.
+        await waitFor('the dead hub refused', () =>
+          since(session, from).some((e) => e.cause?.code === 'dps-after-hub'),
+        )
+        await waitFor('telemetry produced offline', () => session.snapshot().counters.queued >= 2)
+        await api(lab, 'POST', `/system/iothub/devices/${id}/manual-failover`, {})
+        await connectedTo(session, away)
+      } finally {
+        await api(lab, 'POST', `/hubs/${hubName(lab, home)}/restore`)
+      }
+      const entries = since(session, from)
+      // One try of the cached hub (refused at TCP level), then DPS at once, no wait in between.
+      expect(steps(entries).slice(0, 3)).toEqual([
+        'lost lost',
+        'reconnecting hub-try',
+        'provisioning dps-after-hub',
+      ])
+      expect(entries[2]!.cause).toMatchObject({
+        code: 'dps-after-hub',
+        hub: home,
+        problem: { kind: 'unreachable', error: { code: 'ECONNREFUSED' } },
+      })
+      const connected = entries.find((e) => e.state === 'connected')!
+      expect(connected).toMatchObject({ hub: away, mark: 'failover' })
+
+      await session.disconnect()
+      const { messages, stats } = await labTelemetry(lab, id)
+      expect(stats.missing).toEqual([])
+      // The first message on the new hub is one produced before the device got there.
+      const first = messages.find((m) => m.hub === hubName(lab, away))!
+      const producedAt = session.recentTelemetry().find((t) => t.seq === first.seq)!.at
+      expect(producedAt).toBeLessThan(connected.at)
     } finally {
       await dispose()
     }

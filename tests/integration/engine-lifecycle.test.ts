@@ -12,6 +12,7 @@ import {
   nextEntryId,
   since,
   spawnFixture,
+  steps,
   untilState,
 } from './fixtures/engine'
 
@@ -58,11 +59,10 @@ describe('session lifecycle', () => {
       await waitFor('back', () =>
         since(session, from).some((e) => e.state === 'connected') ? true : null,
       )
-      expect(since(session, from).map((e) => `${e.state}: ${e.reason}`)).toEqual([
-        expect.stringMatching(/^lost: hub .: closed to reconnect, as asked$/),
-        expect.stringMatching(/^reconnecting: trying hub . again/),
-        expect.stringMatching(/^connected: reconnected to hub . without asking DPS$/),
-      ])
+      const entries = since(session, from)
+      expect(steps(entries)).toEqual(['lost lost', 'reconnecting hub-try', 'connected connected'])
+      expect(entries[0]!.cause).toMatchObject({ loss: { kind: 'asked' } })
+      expect(entries[2]!.cause).toMatchObject({ via: 'cache', move: null })
       const seq = session.snapshot().lastTelemetry!.seq
       await waitFor(
         'telemetry after',
@@ -70,6 +70,31 @@ describe('session lifecycle', () => {
       )
       expect((await labTelemetry(lab, id)).stats.missing).toEqual([])
       expect((await labDevice(lab, id)).dpsRegistrations).toBe(registrations)
+    } finally {
+      await dispose()
+    }
+  })
+
+  it("the user's own Connect after a Disconnect reads as connecting, not as reconnecting", async () => {
+    const id = 'eng-life-connect'
+    const { session, dispose } = newSession(lab, id)
+    try {
+      await session.connect()
+      await untilState(session, 'connected')
+      const host = session.snapshot().hub!.host
+      await session.disconnect()
+      const from = nextEntryId(session)
+      await session.connect()
+      await untilState(session, 'connected')
+      const entries = since(session, from)
+      expect(steps(entries)).toEqual(['connecting hub-try', 'connected connected'])
+      expect(entries[0]!.cause).toEqual({
+        code: 'hub-try',
+        hub: host,
+        attempt: 1,
+        after: 'connect',
+      })
+      expect(session.snapshot().counters.reconnects).toBe(0)
     } finally {
       await dispose()
     }

@@ -64,12 +64,14 @@ describe('bad settings', () => {
         code: 'unreachable',
         message: expect.stringMatching(/ECONNREFUSED/),
       })
-      expect(
-        session
-          .timeline()
-          .filter((e) => e.state === 'waiting')
-          .map((e) => e.reason),
-      ).toContainEqual(expect.stringMatching(/next try in/))
+      expect(session.timeline().find((e) => e.state === 'waiting')!.cause).toMatchObject({
+        code: 'wait',
+        why: {
+          code: 'dps-failed',
+          problem: { kind: 'unreachable', error: { code: 'ECONNREFUSED' } },
+        },
+      })
+      expect(session.snapshot().dpsHealth).toMatchObject({ status: 'unreachable' })
     } finally {
       await dispose()
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { classifyHubConnect, classifyProvisioning } from '../../../electron/device/errors'
+import { describeHubProblem } from '../../../shared/timeline'
 
 const named = (name: string, message = name) => Object.assign(new Error(message), { name })
 const raw = (code: string | number, message = String(code)) =>
@@ -7,24 +8,25 @@ const raw = (code: string | number, message = String(code)) =>
 
 describe('classifyHubConnect', () => {
   it('tells a refusal (CONNACK) from an unreachable hub', () => {
-    expect(classifyHubConnect(raw(5), undefined)).toEqual({
-      kind: 'refused',
-      connack: 5,
-      message: 'CONNACK 5, not authorized',
-    })
-    expect(classifyHubConnect(raw(3), undefined)).toMatchObject({ kind: 'refused', connack: 3 })
-    expect(classifyHubConnect(raw('ECONNREFUSED'), undefined)).toMatchObject({
+    expect(classifyHubConnect(raw(5), undefined)).toEqual({ kind: 'refused', connack: 5 })
+    expect(classifyHubConnect(raw(3), undefined)).toEqual({ kind: 'refused', connack: 3 })
+    expect(classifyHubConnect(raw('ECONNREFUSED'), undefined)).toEqual({
       kind: 'unreachable',
-      message: expect.stringMatching(/ECONNREFUSED/),
+      error: { code: 'ECONNREFUSED', message: 'ECONNREFUSED' },
     })
+    expect(classifyHubConnect(null, new Error('closed'))).toEqual({
+      kind: 'unreachable',
+      error: { message: 'closed' },
+    })
+  })
+
+  it('words problems in one place, for the timeline and the banner alike', () => {
+    expect(describeHubProblem({ kind: 'refused', connack: 5 })).toBe('CONNACK 5, not authorized')
     expect(
-      classifyHubConnect(raw('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify'), undefined)
-        .message,
+      describeHubProblem(
+        classifyHubConnect(raw('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify'), undefined),
+      ),
     ).toMatch(/^TLS failed/)
-    expect(classifyHubConnect(null, new Error('closed'))).toMatchObject({
-      kind: 'unreachable',
-      message: 'closed',
-    })
   })
 })
 
@@ -53,6 +55,10 @@ describe('classifyProvisioning', () => {
     expect(classifyProvisioning(named('DeviceRegistrationFailedError'), null)).toMatchObject({
       code: 'protocol',
       fatal: false,
+    })
+    expect(classifyProvisioning(new Error('x'), raw('ECONNREFUSED')).problem).toEqual({
+      kind: 'unreachable',
+      error: { code: 'ECONNREFUSED', message: 'ECONNREFUSED' },
     })
   })
 

@@ -5,11 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { HubRefused, LinkDown, type HubLink } from '../../../electron/device/hub-link'
 import { Outbox, type OutboxItem } from '../../../electron/device/outbox'
 import { Sender } from '../../../electron/device/sender'
+import type { LinkLoss } from '../../../shared/timeline'
 
 /** A hub link whose sends complete when the test says so. */
 class FakeLink {
   alive = true
-  failed: string | null = null
+  failed: LinkLoss | null = null
   readonly calls: { what: string; resolve: () => void; reject: (e: Error) => void }[] = []
   sendTelemetry(seq: number) {
     return new Promise<void>((resolve, reject) =>
@@ -21,8 +22,8 @@ class FakeLink {
       this.calls.push({ what: `r${JSON.stringify(patch)}`, resolve, reject }),
     )
   }
-  fail(reason: string) {
-    this.failed = reason
+  fail(loss: LinkLoss) {
+    this.failed = loss
   }
   drop() {
     this.alive = false
@@ -106,7 +107,7 @@ describe('Sender', () => {
     tel(2)
     link.calls[1]!.reject(new Error('weird'))
     await flush()
-    expect(link.failed).toMatch(/weird/)
+    expect(link.failed).toEqual({ kind: 'send-failed', detail: expect.stringMatching(/weird/) })
     expect(outbox.size).toBe(1)
   })
 })

@@ -1,0 +1,269 @@
+import type { DpsProblem, HubProblem, LinkLoss, WaitReason } from '../../shared/timeline'
+import { type BackoffPolicy, backoffDelay } from './backoff'
+
+/**
+ * The reconnection policy, as a pure function: the session reports what happened (an event),
+ * the policy answers what to do next (a step) and how its memory changes. Time and randomness
+ * come in from outside, so every transition is testable with a fake clock.
+ *
+ * What it decides from:
+ * - a link that a live hub dropped (closed, reset) → the cached hub first, no DPS call;
+ * - a cached hub that refuses (CONNACK), refuses TCP or stays silent, or a link lost to
+ *   silence (keep-alive, unanswered twin request) → DPS at once: a dead hub costs no more than
+ *   DPS's own wait;
+ * - DPS naming the hub that just failed, or a hub DPS named failing → back off, then retry it;
+ * - links that die young count as failures (backoff grows), so two clients sharing one device
+ *   id cannot storm; a hub that keeps closing the link and taking the device straight back,
+ *   several times in a while, is another client with our id: say so and back off to the cap.
+ */
+
+export interface PolicyConfig {
+  backoff: BackoffPolicy
+  /** A link that lived this long was healthy: the failures before it are forgotten. */
+  healthyLinkMs: number
+  /** This many "closed, then accepted again at once" within the window mean another client. */
+  conflictKicks: number
+  conflictWindowMs: number
+  /** Try the last assigned hub before DPS (false: DPS every time, as the reference samples do). */
+  useCachedHub: boolean
+}
+
+export const policyDefaults = {
+  healthyLinkMs: 20_000,
+  conflictKicks: 3,
+  conflictWindowMs: 10 * 60_000,
+} as const
+
+export interface PolicyState {
+  /** The hub DPS last named (and the device last used). */
+  cachedHub: string | null
+  /** Failed rounds and short-lived links since the last healthy link: drives the backoff. */
+  failures: number
+  /** The hub of the last link, to tell a move (progress) from the same hub again. */
+  lastHub: string | null
+  /** The hub that failed in the round under way: DPS naming it again is no way out. */
+  failedHub: string | null
+  /** A hub that closed our link: taking us straight back confirms a kick. */
+  kickedBy: string | null
+  /** When kicks were confirmed, within the window. */
+  kicks: number[]
+  conflict: boolean
+  /** Cached-hub tries since the last connection (shown as the attempt number). */
+  hubAttempts: number
+  /** DPS registrations since the last connection. */
+  dpsAttempts: number
+}
+
+export const initialPolicyState = (): PolicyState => ({
+  cachedHub: null,
+  failures: 0,
+  lastHub: null,
+  failedHub: null,
+  kickedBy: null,
+  kicks: [],
+  conflict: false,
+  hubAttempts: 0,
+  dpsAttempts: 0,
+})
+
+export type PolicyEvent =
+  /** The user's Connect (or the shell starting the session). */
+  | { type: 'start' }
+  | { type: 'connected'; hub: string; via: 'cache' | 'dps' }
+  /** The link up now has lived `ms`. */
+  | { type: 'lived'; ms: number }
+  | { type: 'lost'; hub: string; loss: LinkLoss; livedMs: number }
+  | { type: 'hub-failed'; hub: string; via: 'cache' | 'dps'; problem: HubProblem }
+  | { type: 'assigned'; hub: string }
+  | { type: 'dps-failed'; problem: DpsProblem; fatal: boolean; retryAfterMs?: number }
+
+/** Why the next step starts; the session words it on the timeline. */
+export type HubStart = 'connect' | 'loss' | 'wait' | 'assigned'
+export type DpsStart =
+  | { after: 'start' | 'wait' }
+  | { after: 'hub-failed'; hub: string; problem: HubProblem }
+  | { after: 'silent'; hub: string; loss: LinkLoss }
+
+export type Step =
+  | {
+      next: 'hub'
+      hub: string
+      /** 'dps': the hub DPS just named; 'cache': the one it named before. */
+      via: 'cache' | 'dps'
+      start: HubStart
+      attempt: number
+      waitMs: number
+      why?: WaitReason
+    }
+  | ({ next: 'dps'; attempt: number; waitMs: number; why?: WaitReason } & DpsStart)
+  /** Keep serving the link (or stay stopped): nothing to do. */
+  | { next: 'stay' }
+  | { next: 'stop' }
+
+export interface Decision {
+  state: PolicyState
+  step: Step
+  /** The conflict over our device id began (or ended) with this event. */
+  conflict?: 'started' | 'over'
+}
+
+export interface PolicyEnv {
+  now: number
+  random: () => number
+  config: PolicyConfig
+}
+
+/** A link living this long in a conflict shows the other client has gone: its retries are capped. */
+export const conflictClearMs = (c: PolicyConfig) => 2 * c.backoff.maxMs + c.healthyLinkMs
+
+/** Losses that say the hub is silent: trying it again first would only add its timeout. */
+const silent = (loss: LinkLoss) => loss.kind === 'silent' || loss.kind === 'twin-timeout'
+/** Losses a hub that is still alive causes: it closed or reset our connection. */
+const droppedByHub = (loss: LinkLoss) => loss.kind === 'closed' || loss.kind === 'broken'
+
+export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): Decision {
+  const s: PolicyState = {
+    ...state,
+    kicks: state.kicks.filter((t) => env.now - t < env.config.conflictWindowMs),
+  }
+  const { config } = env
+  const delay = (attempt: number) => backoffDelay(attempt, config.backoff, env.random)
+  const cached = config.useCachedHub ? s.cachedHub : null
+
+  const tryHub = (
+    hub: string,
+    via: 'cache' | 'dps',
+    start: HubStart,
+    waitMs = 0,
+    why?: WaitReason,
+  ): Step => ({
+    next: 'hub',
+    hub,
+    via,
+    start,
+    attempt: via === 'cache' ? ++s.hubAttempts : s.hubAttempts,
+    waitMs,
+    ...(why ? { why } : {}),
+  })
+  const askDps = (start: DpsStart, waitMs = 0, why?: WaitReason): Step => ({
+    next: 'dps',
+    ...start,
+    attempt: ++s.dpsAttempts,
+    waitMs,
+    ...(why ? { why } : {}),
+  })
+
+  switch (event.type) {
+    case 'start': {
+      s.failures = 0
+      s.failedHub = s.kickedBy = null
+      s.hubAttempts = s.dpsAttempts = 0
+      return {
+        state: s,
+        step: cached ? tryHub(cached, 'cache', 'connect') : askDps({ after: 'start' }),
+      }
+    }
+
+    case 'connected': {
+      // A move to another hub is progress, not a storm.
+      if (s.lastHub !== null && s.lastHub !== event.hub) s.failures = 0
+      if (event.via === 'cache' && s.kickedBy === event.hub) s.kicks.push(env.now)
+      s.kickedBy = s.failedHub = null
+      s.hubAttempts = s.dpsAttempts = 0
+      s.lastHub = s.cachedHub = event.hub
+      const started = !s.conflict && s.kicks.length >= config.conflictKicks
+      if (started) s.conflict = true
+      return {
+        state: s,
+        step: { next: 'stay' },
+        ...(started ? { conflict: 'started' as const } : {}),
+      }
+    }
+
+    case 'lived': {
+      if (event.ms >= config.healthyLinkMs) s.failures = 0
+      const over = s.conflict && event.ms >= conflictClearMs(config)
+      if (over) {
+        s.conflict = false
+        s.kicks = []
+      }
+      return { state: s, step: { next: 'stay' }, ...(over ? { conflict: 'over' as const } : {}) }
+    }
+
+    case 'lost': {
+      const { hub, loss, livedMs } = event
+      if (loss.kind === 'local') return { state: s, step: { next: 'stop' } }
+      if (loss.kind === 'asked') {
+        s.kickedBy = null
+        return {
+          state: s,
+          step: cached ? tryHub(cached, 'cache', 'loss') : askDps({ after: 'start' }),
+        }
+      }
+      s.failures = livedMs >= config.healthyLinkMs ? 0 : s.failures + 1
+      s.kickedBy = droppedByHub(loss) ? hub : null
+      let waitMs = 0
+      let why: WaitReason | undefined
+      if (s.conflict && droppedByHub(loss)) {
+        // The cap, with jitter: the other client keeps the hub for a while, and so may we.
+        waitMs = delay(Number.MAX_SAFE_INTEGER)
+        why = { code: 'id-conflict', hub }
+      } else if (s.failures >= 2) {
+        // The first short-lived link is retried at once; a second in a row is a pattern.
+        waitMs = delay(s.failures - 1)
+        why = { code: 'short-link', hub, livedMs, streak: s.failures }
+      }
+      if (silent(loss))
+        return { state: s, step: askDps({ after: 'silent', hub, loss }, waitMs, why) }
+      return {
+        state: s,
+        step: cached
+          ? tryHub(cached, 'cache', 'loss', waitMs, why)
+          : askDps({ after: 'start' }, waitMs, why),
+      }
+    }
+
+    case 'hub-failed': {
+      const { hub, problem } = event
+      s.kickedBy = null
+      s.failedHub = hub
+      if (event.via === 'cache')
+        return { state: s, step: askDps({ after: 'hub-failed', hub, problem }) }
+      // The hub DPS just named would not take the device: wait, then try it again (or DPS).
+      s.failures++
+      const why: WaitReason = { code: 'hub-failed', hub, problem }
+      return {
+        state: s,
+        step: config.useCachedHub
+          ? tryHub(hub, 'cache', 'wait', delay(s.failures), why)
+          : askDps({ after: 'wait' }, delay(s.failures), why),
+      }
+    }
+
+    case 'assigned': {
+      const { hub } = event
+      s.cachedHub = hub
+      if (hub !== s.failedHub) return { state: s, step: tryHub(hub, 'dps', 'assigned') }
+      // DPS does not know (yet) that this hub is gone: give it time.
+      s.failures++
+      s.failedHub = null
+      return {
+        state: s,
+        step: tryHub(hub, 'dps', 'assigned', delay(s.failures), { code: 'dps-same-hub', hub }),
+      }
+    }
+
+    case 'dps-failed': {
+      if (event.fatal) return { state: s, step: { next: 'stop' } }
+      s.failures++
+      const waitMs = Math.max(event.retryAfterMs ?? 0, delay(s.failures))
+      const why: WaitReason = { code: 'dps-failed', problem: event.problem }
+      return {
+        state: s,
+        step: cached
+          ? tryHub(cached, 'cache', 'wait', waitMs, why)
+          : askDps({ after: 'wait' }, waitMs, why),
+      }
+    }
+  }
+}

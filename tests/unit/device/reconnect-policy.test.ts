@@ -1,0 +1,432 @@
+import { describe, expect, it } from 'vitest'
+import { defaultBackoff } from '../../../electron/device/backoff'
+import {
+  type PolicyConfig,
+  type PolicyEvent,
+  type PolicyState,
+  type Step,
+  decide,
+  initialPolicyState,
+  policyDefaults,
+} from '../../../electron/device/reconnect-policy'
+
+const config: PolicyConfig = {
+  backoff: defaultBackoff,
+  ...policyDefaults,
+  useCachedHub: true,
+}
+
+/** Random 0: every backoff is its lower bound (half the ceiling), so waits are exact. */
+const low = () => 0
+
+function run(
+  events: PolicyEvent[],
+  opts: { state?: Partial<PolicyState>; cfg?: Partial<PolicyConfig>; start?: number } = {},
+) {
+  let state: PolicyState = { ...initialPolicyState(), ...opts.state }
+  let now = opts.start ?? 1_000_000
+  const out: { step: Step; conflict?: string }[] = []
+  for (const e of events) {
+    if (e.type === 'lived') now += e.ms
+    if (e.type === 'lost') now += e.livedMs
+    const d = decide(state, e, { now, random: low, config: { ...config, ...opts.cfg } })
+    state = d.state
+    out.push({ step: d.step, ...(d.conflict ? { conflict: d.conflict } : {}) })
+  }
+  return { state, steps: out.map((o) => o.step), conflicts: out.map((o) => o.conflict ?? null) }
+}
+
+/** A step in short: where it goes, and after how long. */
+const brief = (s: Step) =>
+  s.next === 'hub'
+    ? `hub ${s.hub} (${s.via}, ${s.start}) after ${s.waitMs}${s.why ? ` for ${s.why.code}` : ''}`
+    : s.next === 'dps'
+      ? `dps (${s.after}) after ${s.waitMs}${s.why ? ` for ${s.why.code}` : ''}`
+      : s.next
+
+const A = 'hub-a:1'
+const B = 'hub-b:1'
+const refused5 = { kind: 'refused', connack: 5 } as const
+const tcpRefused = { kind: 'unreachable', error: { code: 'ECONNREFUSED', message: 'x' } } as const
+const closed = { kind: 'closed' } as const
+
+describe('the reconnect policy, transition by transition', () => {
+  const table: {
+    name: string
+    state?: Partial<PolicyState>
+    cfg?: Partial<PolicyConfig>
+    events: PolicyEvent[]
+    expect: string
+  }[] = [
+    {
+      name: 'a first start registers with DPS',
+      events: [{ type: 'start' }],
+      expect: 'dps (start) after 0',
+    },
+    {
+      name: 'a start with a cached hub connects to it, without DPS',
+      state: { cachedHub: A },
+      events: [{ type: 'start' }],
+      expect: `hub ${A} (cache, connect) after 0`,
+    },
+    {
+      name: 'a start ignores the cache when told to (DPS every time)',
+      state: { cachedHub: A },
+      cfg: { useCachedHub: false },
+      events: [{ type: 'start' }],
+      expect: 'dps (start) after 0',
+    },
+    {
+      name: 'a hub DPS named is tried at once',
+      events: [{ type: 'start' }, { type: 'assigned', hub: A }],
+      expect: `hub ${A} (dps, assigned) after 0`,
+    },
+    {
+      name: 'a link a live hub closed: the cached hub at once, no DPS',
+      events: [
+        { type: 'assigned', hub: A },
+        { type: 'connected', hub: A, via: 'dps' },
+        { type: 'lost', hub: A, loss: closed, livedMs: 60_000 },
+      ],
+      expect: `hub ${A} (cache, loss) after 0`,
+    },
+    {
+      name: 'a link reset by the hub: the cached hub at once too',
+      events: [
+        { type: 'connected', hub: A, via: 'dps' },
+        {
+          type: 'lost',
+          hub: A,
+          loss: { kind: 'broken', error: { code: 'ECONNRESET', message: 'x' } },
+          livedMs: 60_000,
+        },
+      ],
+      expect: `hub ${A} (cache, loss) after 0`,
+    },
+    {
+      name: 'a link lost to keep-alive silence: DPS at once',
+      events: [
+        { type: 'connected', hub: A, via: 'dps' },
+        { type: 'lost', hub: A, loss: { kind: 'silent', ms: 15_000 }, livedMs: 60_000 },
+      ],
+      expect: 'dps (silent) after 0',
+    },
+    {
+      name: 'a twin request left unanswered: DPS at once',
+      events: [
+        { type: 'connected', hub: A, via: 'dps' },
+        { type: 'lost', hub: A, loss: { kind: 'twin-timeout', ms: 10_000 }, livedMs: 60_000 },
+      ],
+      expect: 'dps (silent) after 0',
+    },
+    {
+      name: "the user's Reconnect: the cached hub at once, whatever the history",
+      state: { failures: 5 },
+      events: [
+        { type: 'connected', hub: A, via: 'dps' },
+        { type: 'lost', hub: A, loss: { kind: 'asked' }, livedMs: 10 },
+      ],
+      expect: `hub ${A} (cache, loss) after 0`,
+    },
+    {
+      name: 'the device closing its own link stops the loop',
+      events: [
+        { type: 'connected', hub: A, via: 'dps' },
+        { type: 'lost', hub: A, loss: { kind: 'local' }, livedMs: 10 },
+      ],
+      expect: 'stop',
+    },
+    {
+      name: 'a cached hub refusing the device (CONNACK 5): DPS at once',
+      state: { cachedHub: A },
+      events: [{ type: 'start' }, { type: 'hub-failed', hub: A, via: 'cache', problem: refused5 }],
+      expect: 'dps (hub-failed) after 0',
+    },
+    {
+      name: 'a cached hub refusing TCP: DPS at once, not three tries',
+      state: { cachedHub: A },
+      events: [
+        { type: 'start' },
+        { type: 'hub-failed', hub: A, via: 'cache', problem: tcpRefused },
+      ],
+      expect: 'dps (hub-failed) after 0',
+    },
+    {
+      name: 'a silent cached hub (CONNECT timed out): DPS at once',
+      state: { cachedHub: A },
+      events: [
+        { type: 'start' },
+        { type: 'hub-failed', hub: A, via: 'cache', problem: { kind: 'timeout', ms: 10_000 } },
+      ],
+      expect: 'dps (hub-failed) after 0',
+    },
+    {
+      name: 'DPS naming another hub after the cached one failed: that hub at once (a failover)',
+      state: { cachedHub: A },
+      events: [
+        { type: 'start' },
+        { type: 'hub-failed', hub: A, via: 'cache', problem: refused5 },
+        { type: 'assigned', hub: B },
+      ],
+      expect: `hub ${B} (dps, assigned) after 0`,
+    },
+    {
+      name: 'DPS naming the hub that just failed: back off, then try it',
+      state: { cachedHub: A },
+      events: [
+        { type: 'start' },
+        { type: 'hub-failed', hub: A, via: 'cache', problem: tcpRefused },
+        { type: 'assigned', hub: A },
+      ],
+      expect: `hub ${A} (dps, assigned) after 500 for dps-same-hub`,
+    },
+    {
+      name: 'the hub DPS just named failing: back off, then try it again as the cached hub',
+      events: [
+        { type: 'start' },
+        { type: 'assigned', hub: A },
+        { type: 'hub-failed', hub: A, via: 'dps', problem: tcpRefused },
+      ],
+      expect: `hub ${A} (cache, wait) after 500 for hub-failed`,
+    },
+    {
+      name: 'DPS unreachable: back off (exponentially), then DPS again',
+      events: [
+        { type: 'start' },
+        { type: 'dps-failed', problem: { kind: 'timeout', ms: 30_000 }, fatal: false },
+        { type: 'dps-failed', problem: { kind: 'timeout', ms: 30_000 }, fatal: false },
+      ],
+      expect: 'dps (wait) after 1000 for dps-failed',
+    },
+    {
+      name: 'DPS throttling: its retry-after is honoured when longer than the backoff',
+      events: [
+        { type: 'start' },
+        {
+          type: 'dps-failed',
+          problem: { kind: 'throttled', retryAfterMs: 7000 },
+          fatal: false,
+          retryAfterMs: 7000,
+        },
+      ],
+      expect: 'dps (wait) after 7000 for dps-failed',
+    },
+    {
+      name: 'DPS failing while a hub is cached: back off, then the cached hub first (it may be back)',
+      state: { cachedHub: A },
+      events: [
+        { type: 'start' },
+        { type: 'hub-failed', hub: A, via: 'cache', problem: tcpRefused },
+        {
+          type: 'dps-failed',
+          problem: { kind: 'unreachable', error: { message: 'x' } },
+          fatal: false,
+        },
+      ],
+      expect: `hub ${A} (cache, wait) after 500 for dps-failed`,
+    },
+    {
+      name: 'wrong credentials at DPS: stop',
+      events: [
+        { type: 'start' },
+        { type: 'dps-failed', problem: { kind: 'unauthorized' }, fatal: true },
+      ],
+      expect: 'stop',
+    },
+    {
+      name: 'a first short-lived link is retried at once',
+      events: [
+        { type: 'connected', hub: A, via: 'dps' },
+        { type: 'lost', hub: A, loss: closed, livedMs: 200 },
+      ],
+      expect: `hub ${A} (cache, loss) after 0`,
+    },
+    {
+      name: 'a second short-lived link in a row backs off like a failure',
+      events: [
+        { type: 'connected', hub: A, via: 'dps' },
+        { type: 'lost', hub: A, loss: closed, livedMs: 200 },
+        { type: 'connected', hub: A, via: 'cache' },
+        { type: 'lost', hub: A, loss: closed, livedMs: 200 },
+      ],
+      expect: `hub ${A} (cache, loss) after 500 for short-link`,
+    },
+    {
+      name: 'a link that lived long enough wipes the slate: its loss is retried at once',
+      state: { failures: 6 },
+      events: [
+        { type: 'connected', hub: A, via: 'cache' },
+        { type: 'lived', ms: 20_000 },
+        { type: 'lost', hub: A, loss: closed, livedMs: 1 },
+      ],
+      expect: `hub ${A} (cache, loss) after 0`,
+    },
+    {
+      name: 'a move to another hub is progress: a quick failback after a failover does not wait',
+      events: [
+        { type: 'connected', hub: A, via: 'dps' },
+        { type: 'lost', hub: A, loss: closed, livedMs: 500 },
+        { type: 'hub-failed', hub: A, via: 'cache', problem: refused5 },
+        { type: 'assigned', hub: B },
+        { type: 'connected', hub: B, via: 'dps' },
+        { type: 'lost', hub: B, loss: closed, livedMs: 500 },
+      ],
+      expect: `hub ${B} (cache, loss) after 0`,
+    },
+  ]
+  for (const row of table)
+    it(row.name, () => {
+      const { steps } = run(row.events, { state: row.state, cfg: row.cfg })
+      expect(brief(steps.at(-1)!)).toBe(row.expect)
+    })
+
+  it('counts attempts: the cached hub, then DPS, each from 1 after a connection', () => {
+    const { steps } = run(
+      [
+        { type: 'connected', hub: A, via: 'dps' },
+        { type: 'lost', hub: A, loss: closed, livedMs: 60_000 },
+        { type: 'hub-failed', hub: A, via: 'cache', problem: tcpRefused },
+        { type: 'assigned', hub: A },
+        { type: 'hub-failed', hub: A, via: 'dps', problem: tcpRefused },
+      ],
+      {},
+    )
+    expect(
+      steps.map((s) => (s.next === 'hub' || s.next === 'dps' ? `${s.next} ${s.attempt}` : s.next)),
+    ).toEqual(['stay', 'hub 1', 'dps 1', 'hub 1', 'hub 2'])
+  })
+})
+
+describe('another client with our device id', () => {
+  /** A hub that closes our link right after accepting it, and takes us straight back: a kick. */
+  const kick = (livedMs: number): PolicyEvent[] => [
+    { type: 'lost', hub: A, loss: closed, livedMs },
+    { type: 'connected', hub: A, via: 'cache' },
+  ]
+
+  it('is recognised after three kicks within the window, and then costs a capped wait per reconnect', () => {
+    const { steps, conflicts, state } = run([
+      { type: 'connected', hub: A, via: 'dps' },
+      ...kick(100),
+      ...kick(100),
+      ...kick(100),
+      { type: 'lost', hub: A, loss: closed, livedMs: 100 },
+    ])
+    expect(conflicts.filter(Boolean)).toEqual(['started'])
+    expect(conflicts.indexOf('started')).toBe(6)
+    expect(state.conflict).toBe(true)
+    // Random 0 gives the lower bound: half the 60 s cap.
+    expect(brief(steps.at(-1)!)).toBe(`hub ${A} (cache, loss) after 30000 for id-conflict`)
+  })
+
+  it('kicks spread out past the window are not a conflict (a hub that restarts now and then)', () => {
+    const { conflicts } = run([
+      { type: 'connected', hub: A, via: 'dps' },
+      ...kick(6 * 60_000),
+      ...kick(6 * 60_000),
+      ...kick(6 * 60_000),
+    ])
+    expect(conflicts.filter(Boolean)).toEqual([])
+  })
+
+  it('a hub that refuses us after the close is no kick (a failover, not a second client)', () => {
+    const { state } = run([
+      { type: 'connected', hub: A, via: 'dps' },
+      { type: 'lost', hub: A, loss: closed, livedMs: 100 },
+      { type: 'hub-failed', hub: A, via: 'cache', problem: refused5 },
+      { type: 'assigned', hub: B },
+      { type: 'connected', hub: B, via: 'dps' },
+    ])
+    expect(state.kicks).toEqual([])
+  })
+
+  it('is over once a link has lived well past the capped retry of any other client', () => {
+    const { conflicts, state } = run([
+      { type: 'connected', hub: A, via: 'dps' },
+      ...kick(100),
+      ...kick(100),
+      ...kick(100),
+      { type: 'lived', ms: 20_000 },
+      { type: 'lived', ms: 140_000 },
+    ])
+    expect(conflicts.filter(Boolean)).toEqual(['started', 'over'])
+    expect(state).toMatchObject({ conflict: false, kicks: [], failures: 0 })
+  })
+})
+
+describe('the bound: two clients fighting over one id, under the default policy', () => {
+  /**
+   * Two policies sharing one hub on a simulated clock: whichever connects kicks the other
+   * off. Each reconnect takes `connectMs`. Returns each client's connection times.
+   */
+  function fight(minutes: number, random: () => number) {
+    const connectMs = 50
+    const clients = [0, 1].map(() => ({
+      state: { ...initialPolicyState(), cachedHub: A } as PolicyState,
+      connectedAt: null as number | null,
+      nextAt: 0 as number | null,
+      reconnects: [] as number[],
+    }))
+    const env = (now: number) => ({ now, random, config })
+    let now = 0
+    const end = minutes * 60_000
+    while (now < end) {
+      // The next client due to connect does, and kicks the one on the hub.
+      const due = clients
+        .map((c, i) => ({ c, i }))
+        .filter(({ c }) => c.nextAt !== null)
+        .sort((x, y) => x.c.nextAt! - y.c.nextAt!)[0]
+      if (!due) break
+      now = Math.max(now, due.c.nextAt!) + connectMs
+      if (now >= end) break
+      const other = clients[1 - due.i]!
+      if (other.connectedAt !== null) {
+        const d = decide(
+          other.state,
+          { type: 'lost', hub: A, loss: closed, livedMs: now - other.connectedAt },
+          env(now),
+        )
+        other.state = d.state
+        other.connectedAt = null
+        other.nextAt = d.step.next === 'hub' ? now + d.step.waitMs : null
+      }
+      const me = due.c
+      if (me.state.lastHub !== null) me.reconnects.push(now)
+      me.state = decide(me.state, { type: 'connected', hub: A, via: 'cache' }, env(now)).state
+      me.connectedAt = now
+      me.nextAt = null
+      // A link that lives long enough is told so (the session's timers).
+      for (const ms of [config.healthyLinkMs])
+        if (other.nextAt === null || other.nextAt - now > ms)
+          me.state = decide(me.state, { type: 'lived', ms }, env(now + ms)).state
+    }
+    return clients.map((c) => c.reconnects)
+  }
+
+  const perMinute = (times: number[], minute: number) =>
+    times.filter((t) => t >= minute * 60_000 && t < (minute + 1) * 60_000).length
+
+  for (const [name, random] of [
+    ['shortest waits', () => 0],
+    ['longest waits', () => 0.999],
+    ['seeded jitter', seeded(7)],
+  ] as const)
+    it(`at most a handful of reconnects per client per minute (${name})`, () => {
+      const clients = fight(10, random)
+      for (const times of clients) {
+        expect(perMinute(times, 0)).toBeLessThanOrEqual(6)
+        for (let m = 1; m < 10; m++) expect(perMinute(times, m)).toBeLessThanOrEqual(3)
+      }
+    })
+})
+
+/** A small deterministic random source (mulberry32). */
+function seeded(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
