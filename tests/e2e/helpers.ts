@@ -8,7 +8,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const screenshotDir = path.join(repoRoot, 'test-output', 'screenshots')
 
 export function requireBuild(): void {
-  if (!existsSync(path.join(repoRoot, 'out/renderer/index.html'))) {
+  const built = ['out/renderer/index.html', 'out/cli/web.js', 'out/lab/worker.js']
+  if (!built.every((f) => existsSync(path.join(repoRoot, f)))) {
     throw new Error('out/renderer is missing: run `npm run build` (npm run test:e2e does) first')
   }
 }
@@ -77,12 +78,11 @@ export interface WebApp {
  */
 export async function startWebApp(dataDir: string): Promise<WebApp> {
   requireBuild()
+  // What users run: the built web shell (npm run build), its lab in a child process.
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      path.join(repoRoot, 'electron/web/cli.ts'),
+      path.join(repoRoot, 'out/cli/web.js'),
       '--json',
       '--port',
       '0',
