@@ -136,7 +136,8 @@ function mergeInto(target: Record<string, unknown>, patch: Record<string, unknow
     if (k === '$version') continue
     if (v === null) delete target[k]
     else if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const current = target[k]
+      // Own properties only: `target['__proto__']` would otherwise be Object.prototype itself.
+      const current = Object.hasOwn(target, k) ? target[k] : undefined
       const next = current && typeof current === 'object' && !Array.isArray(current) ? current : {}
       mergeInto(next as Record<string, unknown>, v as Record<string, unknown>)
       setOwn(target, k, next)

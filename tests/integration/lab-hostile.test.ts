@@ -189,6 +189,22 @@ describe("IoT Hub's and DPS's limits", () => {
       )
       const twin = JSON.parse((await d.get()).body) as { reported: Record<string, unknown> }
       expect(Object.keys(twin.reported).sort()).toEqual(['$version', 'n', 's'])
+      // `__proto__` is a property name like any other: stored as data, no prototype touched.
+      expect((await d.report('{"__proto__":{"polluted":1}}')).status).toBe(204)
+      expect(
+        (
+          await api(
+            lab,
+            'PATCH',
+            '/devices/twin-limits/twin/desired',
+            '{"__proto__":{"polluted":2}}',
+          )
+        ).status,
+      ).toBe(200)
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+      expect(JSON.parse((await d.get()).body)).toMatchObject({
+        reported: { ['__proto__']: { polluted: 1 } },
+      })
     } finally {
       d.c.end(true)
     }

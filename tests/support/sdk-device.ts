@@ -1,4 +1,4 @@
-import { Client, Message, type Twin } from 'azure-iot-device'
+import { Client, Message, SharedAccessKeyAuthenticationProvider, type Twin } from 'azure-iot-device'
 import { Mqtt } from 'azure-iot-device-mqtt'
 import { MqttBase } from 'azure-iot-mqtt-base'
 import { ProvisioningDeviceClient, type RegistrationResult } from 'azure-iot-provisioning-device'
@@ -9,7 +9,14 @@ import { deriveDeviceKey } from '../../lab/sas'
 
 // The unmodified Azure device SDK, used directly, as a reference device sample would.
 
-export async function provision(opts: { host: string; idScope: string; groupKey: string; registrationId: string; ca: string; payload?: unknown }): Promise<RegistrationResult> {
+export async function provision(opts: {
+  host: string
+  idScope: string
+  groupKey: string
+  registrationId: string
+  ca: string
+  payload?: unknown
+}): Promise<RegistrationResult> {
   const key = deriveDeviceKey(opts.groupKey, opts.registrationId)
   const base = new MqttBase()
   base.setOptions({ ca: opts.ca })
@@ -17,15 +24,38 @@ export async function provision(opts: { host: string; idScope: string; groupKey:
   const transport = new ProvisioningMqtt(base as never)
   transport.on('error', () => {})
   const security = new SymmetricKeySecurityClient(opts.registrationId, key)
-  const client = ProvisioningDeviceClient.create(opts.host, opts.idScope, transport, security as never)
+  const client = ProvisioningDeviceClient.create(
+    opts.host,
+    opts.idScope,
+    transport,
+    security as never,
+  )
   if (opts.payload !== undefined) client.setProvisioningPayload(opts.payload as never)
   return (await client.register()) as RegistrationResult
 }
 
-export async function connectHub(opts: { hub: string; deviceId: string; groupKey: string; ca: string; modelId?: string }): Promise<Client> {
+export async function connectHub(opts: {
+  hub: string
+  deviceId: string
+  groupKey: string
+  ca: string
+  modelId?: string
+  /** SAS tokens valid this long, renewed `renewMarginSec` before they expire (SDK: 3600 and 900). */
+  tokenSec?: number
+  renewMarginSec?: number
+}): Promise<Client> {
   const key = deriveDeviceKey(opts.groupKey, opts.deviceId)
   const cs = `HostName=${opts.hub};DeviceId=${opts.deviceId};SharedAccessKey=${key}`
-  const client = Client.fromConnectionString(cs, Mqtt)
+  const client = opts.tokenSec
+    ? Client.fromAuthenticationProvider(
+        SharedAccessKeyAuthenticationProvider.fromConnectionString(
+          cs,
+          opts.tokenSec,
+          opts.renewMarginSec,
+        ),
+        Mqtt,
+      )
+    : Client.fromConnectionString(cs, Mqtt)
   client.setRetryPolicy(new NoRetry())
   client.on('error', () => {})
   await client.setOptions({ ca: opts.ca, ...(opts.modelId ? { modelId: opts.modelId } : {}) })
@@ -37,7 +67,11 @@ export function getTwin(client: Client): Promise<Twin> {
   return client.getTwin()
 }
 
-export function jsonMessage(body: unknown, props: Record<string, string> = {}, mid?: string): Message {
+export function jsonMessage(
+  body: unknown,
+  props: Record<string, string> = {},
+  mid?: string,
+): Message {
   const m = new Message(JSON.stringify(body))
   m.contentType = 'application/json'
   m.contentEncoding = 'utf-8'
