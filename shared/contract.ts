@@ -13,6 +13,7 @@ import { behaviourNames } from './domain'
 import type { DeviceModel } from './model'
 import type { PublicSettings } from './settings'
 import { profileIdSchema, settingsInputSchema } from './settings'
+import { labActionSchema, type LabStats, type LabStatus } from './lab-actions'
 
 // The one contract between the renderer and either shell (Electron IPC or the web shell's
 // WebSocket). Every channel name lives here; both shells and the preload are checked against it.
@@ -31,6 +32,8 @@ export interface LabInfo {
   /** What to type in a terminal to fail the device over and back (reaches this very lab). */
   tryFailover: string
   tryFailback: string
+  /** How lizard runs here (`npx lizard`, or the packaged app with `--lizard`), for the lab panel. */
+  lizard: string
 }
 
 export interface AppInfo {
@@ -85,6 +88,11 @@ export const invokeChannels = {
   },
   'settings:delete': { request: z.object({ id: profileIdSchema }), response: {} as PublicSettings },
   'lab:restart': { request: none, response: {} as AppInfo },
+  /** A lab-panel action on the embedded lab; answers with what the lab said, in a line. */
+  'lab:act': { request: labActionSchema, response: '' as string },
+  'lab:status': { request: none, response: {} as LabStatus },
+  /** What the embedded lab received from the device (null when there is no lab to ask). */
+  'lab:stats': { request: none, response: null as LabStats | null },
   'app:diagnostics': { request: none, response: '' as string },
   'app:openLogs': { request: none, response: null },
 } as const

@@ -18,11 +18,57 @@ export type PrimitiveSchema = (typeof primitiveSchemas)[number]
 
 const displayName = z.union([z.string(), z.record(z.string(), z.string())]).optional()
 const schema = z.enum(primitiveSchemas)
-const typeOf = (t: string) => z.union([z.literal(t), z.array(z.string()).refine((a) => a.includes(t))])
+const typeOf = (t: string) =>
+  z.union([z.literal(t), z.array(z.string()).refine((a) => a.includes(t))])
 
 const payload = z.object({ name: z.string(), displayName, schema })
 
-const telemetry = z.object({ '@type': typeOf('Telemetry'), name: z.string(), displayName, schema })
+const telemetry = z.object({
+  '@type': typeOf('Telemetry'),
+  name: z.string(),
+  displayName,
+  schema,
+  unit: z.string().max(64).optional(),
+})
+
+/** DTDL v2 unit names (semantic types' `unit`) as people write them. */
+const unitSymbols: Record<string, string> = {
+  degreeCelsius: '°C',
+  degreeFahrenheit: '°F',
+  kelvin: 'K',
+  percent: '%',
+  unity: '',
+  pascal: 'Pa',
+  kilopascal: 'kPa',
+  bar: 'bar',
+  millibar: 'mbar',
+  volt: 'V',
+  millivolt: 'mV',
+  ampere: 'A',
+  milliampere: 'mA',
+  watt: 'W',
+  kilowatt: 'kW',
+  metre: 'm',
+  centimetre: 'cm',
+  millimetre: 'mm',
+  kilometre: 'km',
+  metrePerSecond: 'm/s',
+  kilometrePerHour: 'km/h',
+  second: 's',
+  millisecond: 'ms',
+  hertz: 'Hz',
+  lux: 'lx',
+  decibel: 'dB',
+  gram: 'g',
+  kilogram: 'kg',
+  litre: 'L',
+}
+
+/** The symbol for a DTDL unit; an unknown unit is shown by its name. */
+export function unitSymbol(unit: string | undefined): string {
+  if (!unit) return ''
+  return unitSymbols[unit] ?? unit
+}
 const property = z.object({
   '@type': typeOf('Property'),
   name: z.string(),
@@ -49,7 +95,8 @@ export const interfaceSchema = z.object({
 export interface DeviceModel {
   id: string
   displayName: string
-  telemetry: { name: string; displayName: string; schema: PrimitiveSchema }[]
+  /** `unit` is the DTDL unit name when the model gives one (e.g. degreeCelsius). */
+  telemetry: { name: string; displayName: string; schema: PrimitiveSchema; unit?: string }[]
   properties: { name: string; displayName: string; schema: PrimitiveSchema; writable: boolean }[]
   commands: {
     name: string
@@ -78,7 +125,12 @@ export function parseModel(json: unknown): DeviceModel {
   for (const c of iface.contents) {
     const t = telemetry.safeParse(c)
     if (t.success) {
-      model.telemetry.push({ name: t.data.name, displayName: label(t.data.displayName, t.data.name), schema: t.data.schema })
+      model.telemetry.push({
+        name: t.data.name,
+        displayName: label(t.data.displayName, t.data.name),
+        schema: t.data.schema,
+        ...(t.data.unit ? { unit: t.data.unit } : {}),
+      })
       continue
     }
     const p = property.safeParse(c)
@@ -115,25 +167,36 @@ export function checkValue(value: unknown, s: PrimitiveSchema): string | null {
       return typeof value === 'boolean' ? null : `expected a boolean, got ${describe(value)}`
     case 'integer':
     case 'long':
-      return typeof value === 'number' && Number.isInteger(value) ? null : `expected an integer, got ${describe(value)}`
+      return typeof value === 'number' && Number.isInteger(value)
+        ? null
+        : `expected an integer, got ${describe(value)}`
     case 'double':
     case 'float':
-      return typeof value === 'number' && Number.isFinite(value) ? null : `expected a number, got ${describe(value)}`
+      return typeof value === 'number' && Number.isFinite(value)
+        ? null
+        : `expected a number, got ${describe(value)}`
     case 'string':
     case 'duration':
       return typeof value === 'string' ? null : `expected a string, got ${describe(value)}`
     case 'time':
-      return typeof value === 'string' && timeRe.test(value) ? null : `expected a time (hh:mm[:ss]), got ${describe(value)}`
+      return typeof value === 'string' && timeRe.test(value)
+        ? null
+        : `expected a time (hh:mm[:ss]), got ${describe(value)}`
     case 'date':
-      return typeof value === 'string' && dateRe.test(value) ? null : `expected a date (yyyy-mm-dd), got ${describe(value)}`
+      return typeof value === 'string' && dateRe.test(value)
+        ? null
+        : `expected a date (yyyy-mm-dd), got ${describe(value)}`
     case 'dateTime':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? null : `expected a date-time, got ${describe(value)}`
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value))
+        ? null
+        : `expected a date-time, got ${describe(value)}`
   }
 }
 
 function describe(v: unknown): string {
   if (v === null) return 'null'
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`
+  if (typeof v === 'string')
+    return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`
   if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object'
   return `${typeof v} ${String(v)}`
 }

@@ -23,6 +23,7 @@ import { EventBatcher, type BatcherOptions } from './batcher'
 import { diagnosticsText } from './diagnostics'
 import { EmbeddedLab } from './embedded-lab'
 import { AppFailure, toAppError } from './errors'
+import { readLabStats, readLabStatus, runLabAction } from './lab-client'
 import type { LabService } from './lab-process'
 import { Redactor, type LogFile } from './log-file'
 import { plainSecretBox, type SecretBox } from './secret-box'
@@ -61,6 +62,8 @@ export interface AppCoreOptions {
   redactor?: Redactor
   /** The terminal command that moves the device (`npx lizard …` in a checkout; see lizard-hint). */
   lizardHint?: (verb: 'failover' | 'failback', deviceId: string, controlUrl: string) => string
+  /** How lizard runs here, for the lab panel's commands (default `npx lizard`). */
+  lizardPrefix?: string
   /** Opens the logs folder in the file manager (Electron). */
   openLogs?: () => Promise<void>
 }
@@ -237,6 +240,22 @@ export class AppCore {
     const run = this.queue.then(fn, fn)
     this.queue = run.catch(() => undefined)
     return run
+  }
+
+  private get labDeviceId(): string {
+    return this.options.labDeviceId ?? DEFAULT_LAB_DEVICE_ID
+  }
+
+  /** The embedded lab, when it runs and the device uses it. */
+  private requireLab(): LabService {
+    const lab = this.settings.activeId === 'lab' ? this.lab.running : null
+    if (lab) return lab
+    throw new AppFailure(
+      'unavailable',
+      this.settings.activeId === 'lab'
+        ? 'The embedded lab is not running: restart it first.'
+        : 'The lab panel drives the embedded lab: switch the device to it first.',
+    )
   }
 
   private requireSession(): DeviceSessionApi {
@@ -432,6 +451,7 @@ export class AppCore {
       controlUrl: running?.controlUrl ?? null,
       tryFailover: hint('failover', id, url),
       tryFailback: hint('failback', id, url),
+      lizard: this.options.lizardPrefix ?? 'npx lizard',
     }
   }
 
@@ -519,6 +539,17 @@ export class AppCore {
       'settings:useLab': () => this.settingsChange(() => this.settings.activate('lab')),
       'settings:activate': ({ id }) => this.settingsChange(() => this.settings.activate(id)),
       'settings:delete': ({ id }) => this.settingsChange(() => this.settings.delete(id)),
+      'lab:act': async (action) => {
+        const lab = this.requireLab()
+        const text = await runLabAction(lab.controlUrl, this.labDeviceId, action)
+        this.log(`[lab panel] ${action.action}: ${text}`)
+        return text
+      },
+      'lab:status': async () => readLabStatus(this.requireLab().controlUrl),
+      'lab:stats': async () => {
+        const lab = this.settings.activeId === 'lab' ? this.lab.running : null
+        return lab ? readLabStats(lab.controlUrl, this.labDeviceId) : null
+      },
       'lab:restart': () =>
         this.serial(async () => {
           if (this.stopped) throw new AppFailure('unavailable', 'The app is shutting down.')

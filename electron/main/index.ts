@@ -131,6 +131,7 @@ function runApp(): void {
       logFile,
       lab: labOverrides(),
       log,
+      lizardPrefix: app.isPackaged ? `"${process.execPath}" --lizard` : 'npx lizard',
       lizardHint: lizardHint({
         isPackaged: app.isPackaged,
         platform: process.platform,

@@ -1,17 +1,8 @@
 import type { AppInfo } from '../../shared/contract'
+import type { LabStats } from '../../shared/lab-actions'
 import type { SessionSnapshot, TimelineEntry } from '../../shared/domain'
 import type { PublicSettings } from '../../shared/settings'
 import { describeCause, hubNamer, type MoveKind } from '../../shared/timeline'
-
-/** What the lab counted for the device: the proof that nothing was lost or doubled. */
-export interface LabStats {
-  count: number
-  unique: number
-  duplicates: number
-  firstSeq: number | null
-  lastSeq: number | null
-  missing: number[]
-}
 
 export interface ReportInput {
   generatedAt: number
