@@ -1,6 +1,7 @@
 import { devicesTable, dpsWords, hubsTable, planText, type DeviceRow } from './cli-format'
 import { defaultControlPort, pickLab } from './discovery'
 import type { HubView } from './hub-control'
+import type { TelemetryStats } from './telemetry'
 
 // `lizard`: the giant lizard you can aim at a data center. A thin client of the lab's control API.
 
@@ -220,14 +221,7 @@ async function run(p: Parsed): Promise<Out> {
     case 'stats': {
       need(rest, 1, 'stats <deviceId>')
       const r = (await call(url, 'GET', `/devices/${enc(rest[0]!)}/telemetry?limit=0`)) as {
-        stats: {
-          count: number
-          unique: number
-          duplicates: number
-          firstSeq: number | null
-          lastSeq: number | null
-          missing: number[]
-        }
+        stats: TelemetryStats
       }
       const s = r.stats
       const missing =

@@ -1,9 +1,9 @@
-import { Aedes, type AedesPublishPacket, type Client } from 'aedes'
+import { Aedes, type AedesPublishPacket, type Client, type Subscription } from 'aedes'
 import { randomUUID } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { parseQuery } from './bag'
 import { Endpoint } from './endpoint'
-import { contain, once, type Log } from './guard'
+import { answering, contain, faultText, type Log } from './guard'
 import { parseJsonBounded } from './json'
 import { limits, registrationIdProblem } from './limits'
 import { deriveDeviceKey, verifySasToken } from './sas'
@@ -65,54 +65,30 @@ export class Dps {
   ) {
     this.broker = new Aedes({
       maxClientsIdLength: limits.idLength,
-      authenticate: (client, username, password, done) => {
-        const answer = once(done)
-        contain(
+      authenticate: (client, username, password, done) =>
+        answering(
           log,
           'DPS authenticate',
-          () => {
-            const caller = this.identify(client, username, password)
-            if (!caller)
-              return answer(Object.assign(new Error('bad credentials'), { returnCode: 5 }), false)
-            if (this.dropAfterConnack > 0 && !caller.refusal) {
-              this.dropAfterConnack--
-              caller.drop = true
-            }
-            this.callers.set(client, caller)
-            answer(null, true)
-          },
-          () => answer(Object.assign(new Error('server fault'), { returnCode: 3 }), false),
-        )
-      },
-      authorizePublish: (client, packet, done) => {
-        const answer = once(done)
-        contain(
+          done,
+          (answer) => this.authenticate(client, username, password, answer),
+          (answer) => answer(Object.assign(new Error('server fault'), { returnCode: 3 }), false),
+        ),
+      authorizePublish: (client, packet, done) =>
+        answering(
           log,
           'DPS publish',
-          () => this.onPublish(client, packet, answer),
-          () => answer(new Error('server fault')),
-        )
-      },
-      authorizeSubscribe: (client, sub, done) => {
-        const answer = once(done)
-        contain(
+          done,
+          (answer) => this.onPublish(client, packet, answer),
+          (answer) => answer(new Error('server fault')),
+        ),
+      authorizeSubscribe: (client, sub, done) =>
+        answering(
           log,
           'DPS subscribe',
-          () => {
-            if (client && this.callers.get(client)?.drop) {
-              // What a second registration of the same id does to the first: its connection
-              // goes between CONNACK and SUBACK.
-              this.log(
-                `DPS: dropping ${client.id} after CONNACK, before SUBACK (drop-after-connack)`,
-              )
-              client.close()
-              return answer(new Error('connection taken over'), null)
-            }
-            answer(null, sub.topic === '$dps/registrations/res/#' ? sub : null)
-          },
-          () => answer(new Error('server fault'), null),
-        )
-      },
+          done,
+          (answer) => this.onSubscribe(client, sub, answer),
+          (answer) => answer(new Error('server fault'), null),
+        ),
       authorizeForward: (_client, packet) =>
         contain(
           log,
@@ -121,6 +97,10 @@ export class Dps {
           () => null,
         ),
     })
+    // The broker's own errors (its persistence) would throw with no listener: log them instead.
+    ;(this.broker as unknown as NodeJS.EventEmitter).on('error', (e: unknown) =>
+      log(`DPS: broker error (${faultText(e)})`),
+    )
     this.endpoint = new Endpoint(
       'DPS',
       tls,
@@ -135,6 +115,38 @@ export class Dps {
   async start(port: number): Promise<number> {
     await this.broker.listen()
     return this.endpoint.listen(port)
+  }
+
+  private authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    answer: (e: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
+  ): void {
+    const caller = this.identify(client, username, password)
+    if (!caller)
+      return answer(Object.assign(new Error('bad credentials'), { returnCode: 5 }), false)
+    if (this.dropAfterConnack > 0 && !caller.refusal) {
+      this.dropAfterConnack--
+      caller.drop = true
+    }
+    this.callers.set(client, caller)
+    answer(null, true)
+  }
+
+  private onSubscribe(
+    client: Client | null,
+    sub: Subscription,
+    answer: (e: Error | null, sub: Subscription | null) => void,
+  ): void {
+    if (client && this.callers.get(client)?.drop) {
+      // What a second registration of the same id does to the first: its connection goes
+      // between CONNACK and SUBACK.
+      this.log(`DPS: dropping ${client.id} after CONNACK, before SUBACK (drop-after-connack)`)
+      client.close()
+      return answer(new Error('connection taken over'), null)
+    }
+    answer(null, sub.topic === '$dps/registrations/res/#' ? sub : null)
   }
 
   async setMode(mode: DpsMode, retryAfterSec?: number): Promise<void> {

@@ -35,3 +35,23 @@ export function safeTimeout(log: Log, where: string, ms: number, fn: () => void)
     Math.min(ms, 2 ** 31 - 1),
   ).unref()
 }
+
+/**
+ * An MQTT server callback that answers through `done`: answered at most once, and a throw in
+ * `run` is answered by `fault` (which closes or refuses that one client).
+ */
+export function answering<A extends unknown[]>(
+  log: Log,
+  where: string,
+  done: (...args: A) => void,
+  run: (answer: (...args: A) => void) => void,
+  fault: (answer: (...args: A) => void) => void,
+): void {
+  const answer = once(done)
+  contain(
+    log,
+    where,
+    () => run(answer),
+    () => fault(answer),
+  )
+}

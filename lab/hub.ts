@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { encodeBag, parseBag, parseQuery } from './bag'
 import { Endpoint } from './endpoint'
-import { contain, once, safeTimeout, type Log } from './guard'
+import { answering, contain, faultText, safeTimeout, type Log } from './guard'
 import { parseJsonBounded } from './json'
 import { deviceIdProblem, limits } from './limits'
 import { deriveDeviceKey, parseSasToken, verifySasToken } from './sas'
@@ -63,33 +63,30 @@ export class Hub {
     const closing = (client: Client | null) => () => client?.close()
     this.broker = new Aedes({
       maxClientsIdLength: limits.idLength,
-      authenticate: (client, username, password, done) => {
-        const answer = once(done)
-        contain(
+      authenticate: (client, username, password, done) =>
+        answering(
           log,
           `${where} authenticate`,
-          () => this.authenticate(client, username, password, answer),
-          () => answer(authError(3, 'server fault'), false),
-        )
-      },
-      authorizePublish: (client, packet, done) => {
-        const answer = once(done)
-        contain(
+          done,
+          (answer) => this.authenticate(client, username, password, answer),
+          (answer) => answer(authError(3, 'server fault'), false),
+        ),
+      authorizePublish: (client, packet, done) =>
+        answering(
           log,
           `${where} publish`,
-          () => this.onPublish(client, packet, answer),
-          () => answer(new Error('server fault')),
-        )
-      },
-      authorizeSubscribe: (client, sub, done) => {
-        const answer = once(done)
-        contain(
+          done,
+          (answer) => this.onPublish(client, packet, answer),
+          (answer) => answer(new Error('server fault')),
+        ),
+      authorizeSubscribe: (client, sub, done) =>
+        answering(
           log,
           `${where} subscribe`,
-          () => answer(null, client && this.allowed(client, sub.topic) ? sub : null),
-          () => answer(new Error('server fault'), null),
-        )
-      },
+          done,
+          (answer) => answer(null, client && this.allowed(client, sub.topic) ? sub : null),
+          (answer) => answer(new Error('server fault'), null),
+        ),
       // Nothing flows device-to-device: only packets this hub addressed to a client itself.
       authorizeForward: (client, packet) =>
         contain(
@@ -99,6 +96,10 @@ export class Hub {
           () => null,
         ),
     })
+    // The broker's own errors (its persistence) would throw with no listener: log them instead.
+    ;(this.broker as unknown as NodeJS.EventEmitter).on('error', (e: unknown) =>
+      log(`${where}: broker error (${faultText(e)})`),
+    )
     this.broker.on('clientReady', (client) =>
       contain(log, `${where} ready`, () => this.onReady(client), closing(client)),
     )

@@ -80,37 +80,24 @@ export function twinPatchProblem(patch: unknown): string | null {
     return 'a twin patch must be a JSON object'
   if (valueDepth(patch, limits.twinDepth + 1) > limits.twinDepth)
     return `twin properties may nest at most ${limits.twinDepth} levels deep`
-  return entriesProblem(patch as Record<string, unknown>)
+  return valueProblem(patch, null)
 }
 
-function entriesProblem(o: Record<string, unknown>): string | null {
-  for (const [k, v] of Object.entries(o)) {
-    if (Buffer.byteLength(k, 'utf8') > limits.twinKeyBytes)
+/** Keys and string values of a twin value, at any depth (array items are checked, not named). */
+function valueProblem(value: unknown, key: string | null): string | null {
+  if (typeof value === 'string')
+    return Buffer.byteLength(value, 'utf8') > limits.twinStringBytes
+      ? `string value${key === null ? '' : ` of "${key.slice(0, 40)}"`} over ${limits.twinStringBytes} bytes`
+      : null
+  if (!value || typeof value !== 'object') return null
+  const isArray = Array.isArray(value)
+  for (const [k, v] of Object.entries(value)) {
+    if (!isArray && Buffer.byteLength(k, 'utf8') > limits.twinKeyBytes)
       return `property name over ${limits.twinKeyBytes} bytes`
-    if (badKeyChar.test(k))
+    if (!isArray && badKeyChar.test(k))
       return `property name "${k.slice(0, 40)}" holds '.', '$', a space or a control character`
-    if (typeof v === 'string' && Buffer.byteLength(v, 'utf8') > limits.twinStringBytes)
-      return `string value of "${k.slice(0, 40)}" over ${limits.twinStringBytes} bytes`
-    if (v && typeof v === 'object') {
-      const inner = Array.isArray(v)
-        ? arrayProblem(v)
-        : entriesProblem(v as Record<string, unknown>)
-      if (inner) return inner
-    }
-  }
-  return null
-}
-
-function arrayProblem(a: unknown[]): string | null {
-  for (const v of a) {
-    if (typeof v === 'string' && Buffer.byteLength(v, 'utf8') > limits.twinStringBytes)
-      return `string value over ${limits.twinStringBytes} bytes`
-    if (v && typeof v === 'object') {
-      const inner = Array.isArray(v)
-        ? arrayProblem(v)
-        : entriesProblem(v as Record<string, unknown>)
-      if (inner) return inner
-    }
+    const inner = valueProblem(v, isArray ? key : k)
+    if (inner) return inner
   }
   return null
 }

@@ -5,11 +5,17 @@ import { join } from 'node:path'
 import { connect as tcpConnect, createServer as createTcpServer } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { promisify } from 'node:util'
-import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deriveDeviceKey, makeSasToken } from '../../lab/sas'
-import { api, testLab, waitFor } from '../support/lab'
-import { connectHub, jsonMessage, provision } from '../support/sdk-device'
+import {
+  api,
+  connacked,
+  hubToken as labHubToken,
+  rawDpsClient as labRawDpsClient,
+  rawHubClient as labRawHubClient,
+  testLab,
+  waitFor,
+} from '../support/lab'
+import { connectHub, jsonMessage, provision, provisionIn } from '../support/sdk-device'
 
 type Lab = Awaited<ReturnType<typeof testLab>>
 let lab: Lab
@@ -28,64 +34,15 @@ function lizard(...args: string[]) {
   })
 }
 
-async function register(deviceId: string): Promise<string> {
-  const reg = await provision({
-    host: lab.dpsHost,
-    idScope: lab.idScope,
-    groupKey: lab.groupPrimaryKey,
-    registrationId: deviceId,
-    ca: lab.ca,
-  })
-  return reg.assignedHub
-}
-
-function hubToken(
-  host: string,
-  deviceId: string,
-  se = Math.floor(Date.now() / 1000) + 3600,
-): string {
-  return makeSasToken(
-    deriveDeviceKey(lab.groupPrimaryKey, deviceId),
-    encodeURIComponent(`${host}/devices/${deviceId}`),
-    se,
-  )
-}
-
-/** A device speaking DPS's MQTT by hand, with a token that expires at `se`. */
-function rawDpsClient(reg: string, se: number) {
-  const sr = `${lab.idScope}/registrations/${reg}`
-  return mqtt.connect(`mqtts://${lab.dpsHost}`, {
-    clientId: reg,
-    username: `${sr}/api-version=2019-03-31`,
-    password: makeSasToken(deriveDeviceKey(lab.groupPrimaryKey, reg), sr, se, 'registration'),
-    ca: lab.ca,
-    reconnectPeriod: 0,
-  })
-}
-
-function rawHubClient(
+const register = async (deviceId: string) => (await provisionIn(lab, deviceId)).assignedHub
+const hubToken = (host: string, deviceId: string, se?: number) =>
+  labHubToken(lab, host, deviceId, se)
+const rawDpsClient = (reg: string, se: number) => labRawDpsClient(lab, reg, se)
+const rawHubClient = (
   host: string,
   deviceId: string,
   opts: { keepalive?: number; password?: string } = {},
-) {
-  return mqtt.connect(`mqtts://${host}`, {
-    clientId: deviceId,
-    username: `${host}/${deviceId}/?api-version=2021-04-12`,
-    password: opts.password ?? hubToken(host, deviceId),
-    ca: lab.ca,
-    protocolVersion: 4,
-    clean: false,
-    keepalive: opts.keepalive ?? 60,
-    reconnectPeriod: 0,
-  })
-}
-
-function connacked(c: mqtt.MqttClient): Promise<void> {
-  return new Promise((resolve, reject) => {
-    c.once('connect', () => resolve())
-    c.once('error', reject)
-  })
-}
+) => labRawHubClient(lab, host, deviceId, opts)
 
 function tcpOutcome(port: number): Promise<'refused' | 'accepted'> {
   return new Promise((resolve) => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findLabs } from '../../lab/discovery'
 import { startLab } from '../../lab/index'
 import { api, testLab } from '../support/lab'
-import { connectHub, provision } from '../support/sdk-device'
+import { connectHub, provisionIn } from '../support/sdk-device'
 
 // The control API answers programs of this user, not web pages; several labs live side by side.
 
@@ -145,13 +145,7 @@ describe('the control API is local to this user', () => {
 
 describe('lizard command', () => {
   it('sends a model command the IoT Central way: C2D with method-name and a JSON body', async () => {
-    const reg = await provision({
-      host: lab.dpsHost,
-      idScope: lab.idScope,
-      groupKey: lab.groupPrimaryKey,
-      registrationId: 'cmd-dev',
-      ca: lab.ca,
-    })
+    const reg = await provisionIn(lab, 'cmd-dev')
     const client = await connectHub({
       hub: reg.assignedHub,
       deviceId: 'cmd-dev',

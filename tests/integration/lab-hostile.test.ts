@@ -13,7 +13,7 @@ import {
   testLab,
   waitFor,
 } from '../support/lab'
-import { connectHub, jsonMessage, provision } from '../support/sdk-device'
+import { connectHub, jsonMessage, provisionIn } from '../support/sdk-device'
 
 // Every byte that reaches the lab is hostile: deep JSON, oversized messages, bad ids and QoS 2
 // are answered as IoT Hub and DPS answer them, and nothing ends the process.
@@ -32,16 +32,7 @@ afterAll(async () => {
 const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)
 const nested = (n: number): unknown => (n === 0 ? 1 : { a: nested(n - 1) })
 
-async function registered(deviceId: string): Promise<string> {
-  const reg = await provision({
-    host: lab.dpsHost,
-    idScope: lab.idScope,
-    groupKey: lab.groupPrimaryKey,
-    registrationId: deviceId,
-    ca: lab.ca,
-  })
-  return reg.assignedHub
-}
+const registered = async (deviceId: string) => (await provisionIn(lab, deviceId)).assignedHub
 
 /** A raw device on its hub, subscribed to twin replies; `twin` sends a request and awaits its reply. */
 async function twinDevice(deviceId: string) {

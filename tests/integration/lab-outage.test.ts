@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, testLab, waitFor } from '../support/lab'
-import { connectHub, jsonMessage, provision } from '../support/sdk-device'
+import { connectHub, jsonMessage, provisionIn } from '../support/sdk-device'
 
 // The seed's outage with the unmodified Azure SDK: a hub dies, DPS notices and names the other
 // hub, the hub returns, DPS rebalances and the device goes home, losing nothing on the way.
@@ -42,13 +42,7 @@ const hubOf = (host: string): Hub => (host === lab.hubs.a.host ? 'a' : 'b')
 const hubView = async (h: Hub) => (await api<HubView>(lab, 'GET', `/hubs/${h}`)).body
 
 async function register(deviceId: string) {
-  const r = await provision({
-    host: lab.dpsHost,
-    idScope: lab.idScope,
-    groupKey: lab.groupPrimaryKey,
-    registrationId: deviceId,
-    ca: lab.ca,
-  })
+  const r = await provisionIn(lab, deviceId)
   return {
     hub: hubOf(r.assignedHub),
     host: r.assignedHub,

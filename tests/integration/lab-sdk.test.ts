@@ -1,7 +1,7 @@
 import type { Client, Message } from 'azure-iot-device'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, testLab, waitFor } from '../support/lab'
-import { connectHub, jsonMessage, provision } from '../support/sdk-device'
+import { connectHub, jsonMessage, provision, provisionIn } from '../support/sdk-device'
 
 // The lab as the unmodified Azure device SDK sees it: provisioning, hub features, failover.
 
@@ -18,15 +18,7 @@ afterAll(async () => {
 const modelId = 'dtmi:Sample:Failover;1'
 
 async function provisionAndConnect(deviceId: string): Promise<{ client: Client; hub: string }> {
-  const reg = await provision({
-    host: lab.dpsHost,
-    idScope: lab.idScope,
-    groupKey: lab.groupPrimaryKey,
-    registrationId: deviceId,
-    ca: lab.ca,
-    payload: { iotcModelId: modelId },
-  })
-  const hub = reg.assignedHub
+  const hub = (await provisionIn(lab, deviceId, { payload: { iotcModelId: modelId } })).assignedHub
   const client = await connectHub({
     hub,
     deviceId,

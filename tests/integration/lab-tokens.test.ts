@@ -9,7 +9,7 @@ import {
   testLab,
   waitFor,
 } from '../support/lab'
-import { connectHub, jsonMessage, provision } from '../support/sdk-device'
+import { connectHub, jsonMessage, provisionIn } from '../support/sdk-device'
 
 // SAS token lifetimes as IoT Hub enforces them, and DPS's chaos switch for a takeover.
 
@@ -26,16 +26,7 @@ afterAll(async () => {
 
 const now = () => Math.floor(Date.now() / 1000)
 
-async function registered(deviceId: string): Promise<string> {
-  const r = await provision({
-    host: lab.dpsHost,
-    idScope: lab.idScope,
-    groupKey: lab.groupPrimaryKey,
-    registrationId: deviceId,
-    ca: lab.ca,
-  })
-  return r.assignedHub
-}
+const registered = async (deviceId: string) => (await provisionIn(lab, deviceId)).assignedHub
 
 describe('SAS token lifetime at the hubs', () => {
   it('drops a connection when the token it connected with expires', async () => {

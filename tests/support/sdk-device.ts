@@ -34,6 +34,22 @@ export async function provision(opts: {
   return (await client.register()) as RegistrationResult
 }
 
+/** Provisions `registrationId` with a lab's DPS, group key and CA (the primary key unless given). */
+export function provisionIn(
+  lab: { dpsHost: string; idScope: string; groupPrimaryKey: string; ca: string },
+  registrationId: string,
+  opts: { groupKey?: string; payload?: unknown } = {},
+): Promise<RegistrationResult> {
+  return provision({
+    host: lab.dpsHost,
+    idScope: lab.idScope,
+    groupKey: opts.groupKey ?? lab.groupPrimaryKey,
+    registrationId,
+    ca: lab.ca,
+    payload: opts.payload,
+  })
+}
+
 export async function connectHub(opts: {
   hub: string
   deviceId: string
