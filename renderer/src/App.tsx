@@ -1,5 +1,6 @@
 import { ErrorBanner } from './components/ErrorBanner'
 import { Header } from './components/Header'
+import { HubMap } from './components/HubMap'
 import { Inbound } from './components/Inbound'
 import { LabHint } from './components/LabHint'
 import { Properties } from './components/Properties'
@@ -16,6 +17,7 @@ export function App() {
       <div className="body">
         <Sidebar />
         <main className="main">
+          <HubMap />
           <Timeline />
           <div className="panels">
             <Telemetry />

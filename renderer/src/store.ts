@@ -11,6 +11,7 @@ import type {
   TimelineEntry,
 } from '../../shared/domain'
 import type { PublicSettings, SettingsInput } from '../../shared/settings'
+import type { LabAction, LabStats, LabStatus } from '../../shared/lab-actions'
 import { copyText } from './format'
 
 // One store for the window. Data flows one way: contract events → store → view; user actions go
@@ -299,6 +300,24 @@ export const actions = {
     return r.ok ? copyText(r.value) : false
   },
   openLogs: () => run('logs', () => requireApi().appOpenLogs()),
+  /** A lab-panel action; its answer (or the lab's refusal) is shown by the panel itself. */
+  async labAct(action: LabAction): Promise<Result<string>> {
+    useApp.setState((s) => ({ pending: { ...s.pending, 'lab:act': true } }))
+    try {
+      return await requireApi().labAct(action)
+    } finally {
+      useApp.setState((s) => ({ pending: { ...s.pending, 'lab:act': false } }))
+    }
+  },
+  /** The lab's own view of its hubs and DPS; null when it cannot be read (quietly: it is polled). */
+  async labStatus(): Promise<LabStatus | null> {
+    const r = await requireApi().labStatus()
+    return r.ok ? r.value : null
+  },
+  async labStats(): Promise<LabStats | null> {
+    const r = await requireApi().labStats()
+    return r.ok ? r.value : null
+  },
   openSettings: (open: boolean) => useApp.setState({ settingsOpen: open }),
   setTransport: (transport: AppState['transport']) => useApp.setState({ transport }),
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { actions, useApp } from '../store'
 import { Behaviours } from './Behaviours'
+import { LabPanel } from './LabPanel'
 import { ProfileSwitcher } from './ProfileSwitcher'
 
 export function Sidebar() {
@@ -10,6 +11,7 @@ export function Sidebar() {
   return (
     <aside className="sidebar">
       <Behaviours />
+      <LabPanel />
       <section className="card device" aria-label="Device">
         <h2>Device</h2>
         {settings ? (

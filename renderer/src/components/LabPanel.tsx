@@ -1,0 +1,267 @@
+import { useEffect, useState, type ReactNode } from 'react'
+import type { LabStatus } from '../../../shared/lab-actions'
+import { lizardCommand, type LabAction } from '../../../shared/lab-actions'
+import { copyText } from '../format'
+import { actions, useApp } from '../store'
+
+const pollMs = 2000
+
+/**
+ * The embedded lab, driven from the window: fail over and back, a data-center outage, each chaos
+ * switch, and the model's commands. Every button names the `lizard` command that does the same,
+ * so what was tried here can be scripted.
+ */
+export function LabPanel() {
+  const lab = useApp((s) => s.info?.lab ?? null)
+  const deviceId = useApp((s) => s.snapshot?.deviceId ?? 'failover_js')
+  const busy = useApp((s) => !!s.pending['lab:act'])
+  const [status, setStatus] = useState<LabStatus | null>(null)
+  const [shown, setShown] = useState<string | null>(null)
+  const [result, setResult] = useState<{ text: string; ok: boolean } | null>(null)
+  const [copied, setCopied] = useState(false)
+  const [ttl, setTtl] = useState(5)
+  const [outageFor, setOutageFor] = useState(60)
+  const [message, setMessage] = useState('hello')
+  const [alarm, setAlarm] = useState('07:30:00')
+  const [fan, setFan] = useState(3)
+  const running = lab?.status === 'running' && lab.controlUrl
+
+  useEffect(() => {
+    if (!running) return
+    let live = true
+    const read = async () => {
+      const r = await actions.labStatus()
+      if (live && r) setStatus(r)
+    }
+    void read()
+    const t = setInterval(() => void read(), pollMs)
+    return () => {
+      live = false
+      clearInterval(t)
+    }
+  }, [running])
+
+  if (!lab) return null
+  const command = (a: LabAction) =>
+    lizardCommand(lab.lizard, a, deviceId, lab.controlUrl ?? 'http://127.0.0.1:8090')
+
+  const act = async (a: LabAction) => {
+    setShown(command(a))
+    const r = await actions.labAct(a)
+    setResult(r.ok ? { text: r.value, ok: true } : { text: r.error.message, ok: false })
+    const s = await actions.labStatus()
+    if (s) setStatus(s)
+  }
+
+  // A plain function, not a component: an inner component type would remount (and lose focus) on
+  // every render.
+  const button = (a: LabAction, testId: string, children: ReactNode) => (
+    <LabButton
+      command={command(a)}
+      disabled={!running || busy}
+      testId={testId}
+      onShow={setShown}
+      onAct={() => void act(a)}
+    >
+      {children}
+    </LabButton>
+  )
+
+  const hubState = (name: 'a' | 'b') => {
+    const h = status?.hubs[name]
+    if (!h) return null
+    return (
+      <span
+        className={`lab-state lab-${h.mode}`}
+        data-testid={`lab-hub-${name}-state`}
+        data-mode={h.mode}
+      >
+        {h.mode}
+        {h.dpsNote ? ` · ${h.dpsNote}` : ''}
+      </span>
+    )
+  }
+
+  return (
+    <section className="card labpanel" aria-label="Lab controls">
+      <h2>Lab</h2>
+      {!running && (
+        <p className="muted small">The lab is {lab.status}: its controls wait for it.</p>
+      )}
+      <fieldset>
+        <legend>This device</legend>
+        <div className="lab-row">
+          {button({ action: 'failover', ttl }, 'lab-failover', 'Fail over')}
+          <label className="lab-inline">
+            for{' '}
+            <select
+              aria-label="Failover time to live in minutes"
+              value={ttl}
+              onChange={(e) => setTtl(Number(e.target.value))}
+            >
+              {[1, 2, 5, 10, 30].map((m) => (
+                <option key={m} value={m}>
+                  {m} min
+                </option>
+              ))}
+            </select>
+          </label>
+          {button({ action: 'failback' }, 'lab-failback', 'Fail back')}
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Data-center loss</legend>
+        <div className="lab-row">
+          {button(
+            { action: 'outage', hub: 'a', forSeconds: outageFor },
+            'lab-outage-a',
+            'Outage A',
+          )}
+          {button(
+            { action: 'outage', hub: 'b', forSeconds: outageFor },
+            'lab-outage-b',
+            'Outage B',
+          )}
+          <label className="lab-inline">
+            for{' '}
+            <input
+              type="number"
+              min={5}
+              max={3600}
+              aria-label="Outage length in seconds"
+              value={outageFor}
+              onChange={(e) =>
+                setOutageFor(Math.min(3600, Math.max(5, Math.round(Number(e.target.value) || 60))))
+              }
+            />{' '}
+            s
+          </label>
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Hubs</legend>
+        {(['a', 'b'] as const).map((h) => (
+          <div className="lab-row" key={h}>
+            <span className="lab-name">{h.toUpperCase()}</span>
+            {button({ action: 'hub', hub: h, op: 'kill' }, `lab-hub-${h}-kill`, 'Kill')}
+            {button(
+              { action: 'hub', hub: h, op: 'blackhole' },
+              `lab-hub-${h}-blackhole`,
+              'Blackhole',
+            )}
+            {button({ action: 'hub', hub: h, op: 'restore' }, `lab-hub-${h}-restore`, 'Restore')}
+            {hubState(h)}
+          </div>
+        ))}
+        <div className="lab-row">
+          <span className="lab-name">DPS</span>
+          {button({ action: 'dps', op: 'throttle' }, 'lab-dps-throttle', 'Throttle')}
+          {button({ action: 'dps', op: 'stop' }, 'lab-dps-stop', 'Stop')}
+          {button({ action: 'dps', op: 'restore' }, 'lab-dps-restore', 'Restore')}
+          {status && (
+            <span className={`lab-state lab-${status.dps.mode}`} data-testid="lab-dps-state">
+              {status.dps.mode}
+            </span>
+          )}
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Commands and properties</legend>
+        <div className="lab-row">
+          {button(
+            { action: 'invoke', method: 'echo', payload: { message } },
+            'lab-invoke-echo',
+            'Invoke echo',
+          )}
+          <input
+            aria-label="Echo message"
+            value={message}
+            maxLength={200}
+            onChange={(e) => setMessage(e.target.value)}
+          />
+        </div>
+        <div className="lab-row">
+          {button(
+            { action: 'command', name: 'setAlarm', payload: { time: alarm } },
+            'lab-send-setalarm',
+            'Send setAlarm',
+          )}
+          <input
+            aria-label="Alarm time"
+            value={alarm}
+            maxLength={12}
+            onChange={(e) => setAlarm(e.target.value)}
+          />
+        </div>
+        <div className="lab-row">
+          {button(
+            { action: 'desired', patch: { fanSpeed: fan } },
+            'lab-set-fanspeed',
+            'Set fanSpeed',
+          )}
+          <input
+            type="number"
+            aria-label="Fan speed"
+            value={fan}
+            onChange={(e) => setFan(Math.round(Number(e.target.value) || 0))}
+          />
+        </div>
+      </fieldset>
+      <div className="lab-command" data-testid="lab-command">
+        <span className="muted small">In a terminal:</span>
+        <code>{shown ?? command({ action: 'outage', hub: 'a', forSeconds: outageFor })}</code>
+        <button
+          type="button"
+          className="link"
+          onClick={() =>
+            void copyText(shown ?? '').then((ok) => {
+              setCopied(ok)
+              setTimeout(() => setCopied(false), 1500)
+            })
+          }
+        >
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      </div>
+      <p
+        className={result?.ok === false ? 'lab-result lab-result-bad' : 'lab-result'}
+        aria-live="polite"
+        data-testid="lab-result"
+      >
+        {result?.text ?? ''}
+      </p>
+    </section>
+  )
+}
+
+/** Defined outside the panel so a re-render (the lab's state every 2 s) never steals focus. */
+function LabButton({
+  command,
+  disabled,
+  testId,
+  onShow,
+  onAct,
+  children,
+}: {
+  command: string
+  disabled: boolean
+  testId: string
+  onShow: (command: string) => void
+  onAct: () => void
+  children: ReactNode
+}) {
+  return (
+    <button
+      type="button"
+      data-testid={testId}
+      disabled={disabled}
+      title={command}
+      data-command={command}
+      onMouseEnter={() => onShow(command)}
+      onFocus={() => onShow(command)}
+      onClick={onAct}
+    >
+      {children}
+    </button>
+  )
+}
