@@ -45,13 +45,10 @@ export class Inbound {
 
   constructor(private readonly ctx: InboundContext) {}
 
-  /** A new link is up: what was held on the old one is the hub's again, and comes again. */
-  linkUp(link: HubLink): void {
-    this.held = []
-    void this.syncDesired(link)
-  }
-
-  /** C2D is back on: act on the commands held since it was switched off, in order. */
+  /**
+   * C2D is back on: act on the commands held since it was switched off, in order. One held on
+   * a connection that has since gone cannot be settled any more; the hub delivers it again.
+   */
   releaseHeld(): void {
     for (const message of this.held.splice(0)) this.guard(() => this.settle(message))
   }

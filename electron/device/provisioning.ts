@@ -3,7 +3,8 @@ import provisioningDevice from 'azure-iot-provisioning-device'
 import provisioningMqtt from 'azure-iot-provisioning-device-mqtt'
 import symmetricKey from 'azure-iot-security-symmetric-key'
 import type { Transport } from '../../shared/domain'
-import { Aborted, ProvisioningFailure, classifyProvisioning } from './errors'
+import { describeSocketError } from '../../shared/timeline'
+import { Aborted, ProvisioningFailure, classifyProvisioning, socketError } from './errors'
 import { WireTap } from './wire'
 
 // The Azure packages are CommonJS; Node's ESM loader only finds some of their named exports.
@@ -47,7 +48,12 @@ export interface Assignment {
  */
 export function provision(req: ProvisioningRequest, signal: AbortSignal): Promise<Assignment> {
   let onFault = (_e: Error) => {}
-  const tap = new WireTap({ connectTimeoutMs: req.timeoutMs, onFault: (e) => onFault(e) })
+  let onClose = () => {}
+  const tap = new WireTap({
+    connectTimeoutMs: req.timeoutMs,
+    onFault: (e) => onFault(e),
+    onClose: () => onClose(),
+  })
   const base = new MqttBase(tap.provider)
   // The provisioning client has no CA option of its own; its MqttBase does.
   if (req.ca) base.setOptions({ ca: req.ca })
@@ -66,6 +72,7 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
 
   return new Promise<Assignment>((resolve, reject) => {
     let settled = false
+    let refused = false
     const finish = (outcome: () => void, abandon: boolean) => {
       if (settled) return
       settled = true
@@ -108,10 +115,32 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
           ),
         true,
       )
+    // A registration needs its connection to the end: once DPS has closed it (after CONNACK,
+    // say), the SDK only notices after its own 6 s close timer, or never; the attempt is over now.
+    onClose = () =>
+      !refused &&
+      finish(
+        () =>
+          reject(
+            new ProvisioningFailure(
+              'unreachable',
+              {
+                kind: 'dropped',
+                detail: tap.lastError
+                  ? describeSocketError(socketError(tap.lastError))
+                  : 'DPS closed the connection',
+              },
+              false,
+            ),
+          ),
+        true,
+      )
     signal.addEventListener('abort', onAbort)
     const onReply = (topic: string) => {
       const m = /^\$dps\/registrations\/res\/(\d+)\/\?(.*)$/.exec(topic)
       const status = Number(m?.[1])
+      // A refusal (401, 404...) ends the registration; the SDK reports it, after DPS has closed.
+      if (status >= 300 && status < 429) refused = true
       if (!m || status < 429) return
       const retryAfterSec = Number(new URLSearchParams(m[2]).get('retry-after'))
       const retryAfterMs =

@@ -518,7 +518,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       move ? { mark: move, ...(ms !== null ? { durationMs: ms } : {}) } : {},
     )
     this.sender.attach(link)
-    this.inboundTraffic.linkUp(link)
+    void this.inboundTraffic.syncDesired(link)
     // The switch may have moved while this link was opening.
     this.syncC2d(link)
     const lived = [this.config.policy.healthyLinkMs, conflictClearMs(this.config.policy)].map(

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module'
 interface MqttClient extends EventEmitter {
   end(force?: boolean, cb?: () => void): unknown
   unsubscribe(topic: string, cb: (err?: Error) => void): unknown
-  stream?: { destroy(): void }
+  stream?: { destroy(): void } & Partial<EventEmitter>
   [method: string]: unknown
 }
 
@@ -84,6 +84,8 @@ export class WireTap {
       onDropped?: (topic: string, why: string) => void
       /** The SDK threw inside an mqtt.js event or callback; its state is not to be trusted now. */
       onFault?: (error: Error) => void
+      /** The server closed a connection it had accepted (CONNACK 0); the client did not end it. */
+      onClose?: () => void
     } = {},
   ) {}
 
@@ -124,10 +126,20 @@ export class WireTap {
       // Also keeps errors that arrive after MqttBase dropped its own listeners from going unhandled.
       client.on('error', (e: RawError) => (this.lastError = e))
       client.on('packetreceive', () => (this.lastPacketAt = Date.now()))
+      let accepted = false
+      let ending = false
+      client.on('connect', () => (accepted = true))
+      // Ahead of mqtt.js's own handler: by the time the client emits 'close', the SDK has
+      // already reacted to the dead socket by ending the client itself.
+      ;(client.stream as EventEmitter | undefined)?.prependListener?.(
+        'close',
+        () => accepted && !ending && this.options.onClose?.(),
+      )
       // A graceful end() waits for every PUBACK, and while it waits mqtt.js ignores end(true):
       // remember its callback so forceEnd() can finish it (the SDK's close() hangs on it).
       const end = client.end.bind(client) as (...args: unknown[]) => unknown
       client.end = (...args: unknown[]) => {
+        ending = true
         const [force, cb] = args
         if (force !== false || typeof cb !== 'function' || args.length > 2) return end(...args)
         const done = cb as () => void

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { testLab } from '../support/lab'
+import type { TimelineCause } from '../../shared/timeline'
+import { api, testLab } from '../support/lab'
 import { spawnFixture } from './fixtures/engine'
 
 // The provisioning SDK throws "callback is not a function" outside any promise when DPS drops
@@ -35,6 +36,24 @@ async function runFixture(script: string, deviceId: string) {
 }
 
 describe('an SDK fault on a dropped DPS connection', () => {
+  it('DPS closing the connection right after CONNACK costs one attempt: the device connects', async () => {
+    await api(lab, 'POST', '/dps/drop-after-connack', { count: 1 })
+    const { code, lines } = await runFixture('connect-once.ts', 'eng-dps-drop')
+    expect(code).toBe(0)
+    const causes = lines.map((l) => JSON.parse(l) as TimelineCause)
+    expect(causes.map((c) => c.code)).toEqual([
+      'dps-register',
+      'wait',
+      'dps-register',
+      'dps-assigned',
+      'connected',
+    ])
+    expect(causes[1]).toMatchObject({
+      code: 'wait',
+      why: { code: 'dps-failed', problem: { kind: 'dropped' } },
+    })
+  })
+
   it('two copies registering one id at once: DPS drops one mid-handshake, both survive and connect', async () => {
     const { code, lines } = await runFixture('dps-race.ts', 'eng-dps-race')
     expect(lines.sort()).toEqual(['connected 0', 'connected 1'])
