@@ -45,9 +45,18 @@ describe('crash with a full outbox', () => {
     const queued = await produceOfflineThenKill(id, 15)
     expect((await api(lab, 'GET', `/devices/${id}`)).status).toBe(404) // it never reached the lab
 
+    const openedAt = Date.now()
     const session = new DeviceSession(sessionOptions(lab, id, dataDir))
     try {
       expect(session.snapshot().counters.queued).toBeGreaterThanOrEqual(queued)
+      // Reported patches still queued keep the time they were produced (a settings save, which
+      // builds a new session, must not restamp them).
+      const backlog = session.reportedLog()
+      expect(backlog.length).toBeGreaterThan(0)
+      for (const entry of backlog) {
+        expect(entry.status).toBe('queued')
+        expect(entry.at).toBeLessThan(openedAt)
+      }
       await session.connect()
       await untilState(session, 'connected')
       await waitFor(
