@@ -39,6 +39,7 @@ const methodBody = z
 const c2dBody = z
   .object({
     body: z.union([
+      z.null(),
       z.string(),
       z.record(z.string(), z.unknown()),
       z.array(z.unknown()),
@@ -213,7 +214,13 @@ export class ControlApi {
         run: ([id], body) => {
           const req = parse(c2dBody, body)
           const d = device(id!)
-          const text = typeof req.body === 'string' ? req.body : JSON.stringify(req.body)
+          // null: a command with no payload, sent with an empty body.
+          const text =
+            req.body === null
+              ? ''
+              : typeof req.body === 'string'
+                ? req.body
+                : JSON.stringify(req.body)
           const m = limited(() => state.enqueueC2d(d, text, req.properties ?? {}))
           return { messageId: m.messageId, state: m.state }
         },

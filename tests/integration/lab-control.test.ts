@@ -163,6 +163,21 @@ describe('lizard command', () => {
       const m = await received
       expect(m.properties.getValue('method-name')).toBe('setAlarm')
       expect(JSON.parse(m.getBytes().toString())).toEqual({ time: '07:30:00' })
+      // A command without a payload (the app's lab panel sends null) goes with an empty body.
+      const bare = await api(lab, 'POST', '/devices/cmd-dev/c2d', {
+        body: null,
+        properties: { 'method-name': 'ping' },
+      })
+      expect(bare.status).toBe(200)
+      const listed = await api<{ c2d: { body: string; properties: Record<string, string> }[] }>(
+        lab,
+        'GET',
+        '/devices/cmd-dev',
+      )
+      expect(listed.body.c2d.at(-1)).toMatchObject({
+        body: '',
+        properties: { 'method-name': 'ping' },
+      })
       await expect(
         run(process.execPath, ['bin/lizard.js', 'command', 'cmd-dev', 'setAlarm', '{bad'], {
           env: { ...process.env, LIZARD_URL: lab.controlUrl },
