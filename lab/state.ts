@@ -63,7 +63,7 @@ export class LimitError extends Error {
 }
 export class QueueFullError extends Error {}
 
-const c2dHistoryKept = 1000
+const c2dHistoryKept = 100
 
 export const otherHub = (h: HubName): HubName => (h === 'a' ? 'b' : 'a')
 

@@ -22,6 +22,25 @@ describe('a device telemetry log', () => {
     expect(JSON.parse(log.listJson(1))).toEqual(log.list(1))
   })
 
+  it('keeps no more than its byte budget, dropping the oldest, but always the newest', () => {
+    const log = new TelemetryLog(100, 2000)
+    for (let s = 1; s <= 10; s++) log.add({ ...msg(s), body: 'x'.repeat(500) })
+    expect(log.list().map((r) => r.seq)).toEqual([8, 9, 10])
+    log.add({ ...msg(11), body: 'x'.repeat(5000) })
+    expect(log.list().map((r) => r.seq)).toEqual([11])
+    expect(log.stats().count).toBe(11)
+  })
+
+  it('tells duplicates apart by message id, long ids included', () => {
+    const log = new TelemetryLog()
+    const long = 'm'.repeat(5000)
+    log.add(msg(1, long))
+    log.add(msg(2, long))
+    log.add(msg(3, long + 'x'))
+    expect(log.stats()).toMatchObject({ unique: 2, duplicates: 1 })
+    expect(log.list()[0]!.messageId).toBe(long)
+  })
+
   it('counts duplicates and gaps over everything received, not only what is kept', () => {
     const log = new TelemetryLog(2)
     for (const s of [1, 2, 2, 5, 3]) log.add(msg(s))
