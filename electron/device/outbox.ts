@@ -1,19 +1,8 @@
-import {
-  closeSync,
-  existsSync,
-  fdatasyncSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs'
+import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
+import { type HostFacts, lockFolder } from './outbox-lock'
+
+export { OutboxBusy } from './outbox-lock'
 
 export type OutboxItem =
   | { id: number; kind: 'telemetry'; at: number; seq: number; body: Record<string, number> }
@@ -31,81 +20,82 @@ type Line =
   | ({ op: 'add' } & OutboxItem)
   | { op: 'done'; id: number; why: Settlement }
 
+/** The file system calls the outbox makes: node:fs, or a test's stand-in that fails on cue. */
+export type OutboxFs = Pick<
+  typeof nodeFs,
+  | 'closeSync'
+  | 'existsSync'
+  | 'fdatasyncSync'
+  | 'fstatSync'
+  | 'fsyncSync'
+  | 'ftruncateSync'
+  | 'mkdirSync'
+  | 'openSync'
+  | 'readFileSync'
+  | 'renameSync'
+  | 'unlinkSync'
+  | 'writeSync'
+>
+
+export interface OutboxOptions {
+  fs?: OutboxFs
+  host?: HostFacts
+  /** Where a directory cannot be opened to fsync it (Windows), the step is skipped. */
+  platform?: NodeJS.Platform
+}
+
 const journalName = 'outbox.jsonl'
-const lockName = 'outbox.lock'
 
-/** Journals this process holds open, so a second session on one folder is refused here too. */
-const heldHere = new Set<string>()
-
-/** The outbox folder is in use by another live session: sharing it would lose or repeat data. */
-export class OutboxBusy extends Error {}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/**
- * Takes the folder's lock file (our pid, created exclusively). A lock whose process is gone is
- * left from a crash and is taken over; one held by a live process is refused.
- */
-function lock(dir: string): string {
-  const path = join(dir, lockName)
-  if (heldHere.has(path))
-    throw new OutboxBusy(`the outbox in ${dir} is already open in this process`)
-  for (let attempt = 0; ; attempt++) {
-    try {
-      writeFileSync(path, String(process.pid), { flag: 'wx' })
-      heldHere.add(path)
-      return path
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e
-    }
-    const pid = Number(readFileSync(path, 'utf8').trim())
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
-      throw new OutboxBusy(
-        `another running copy of the app (pid ${pid}) is this device: its outbox in ${dir} is in use. Close the other one, or give this one another data folder.`,
-      )
-    unlinkSync(path)
-  }
-}
+/** Errors that mean "this platform cannot fsync a directory", not "the disk failed". */
+const noDirSync = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EBADF'])
 
 /**
  * Durable, bounded, append-only journal of what the device produced and the hub has not yet
  * acknowledged. One JSON line per event: `add` (fsynced before the item can be sent), `done`
  * (acked, dropped or failed). Compaction rewrites the file with only the live items, via a
- * temporary file and a rename, so a crash at any point leaves either the old or the new journal.
+ * temporary file, a rename and an fsync of the folder, so a crash or a power loss at any point
+ * leaves either the old or the new journal, never an old one that forgot numbers handed out.
  *
  * Telemetry sequence numbers are allocated here, in the same line that journals the message:
  * a number handed out is a number on disk, so a crash can never leave a gap the lab would count
  * as loss. The high-water marks survive compaction in the `meta` line.
+ *
+ * addBatch() journals several items with one write and one fsync (group commit): nothing it
+ * returns exists anywhere but on disk.
  */
 export class Outbox {
   private readonly items = new Map<number, OutboxItem>()
+  private readonly fs: OutboxFs
+  private readonly dir: string
   private readonly path: string
-  private fd: number
+  private readonly syncDirs: boolean
+  private fd = -1
+  private closed = false
   private lastId = 0
   private lastSeq = 0
   private garbage = 0
-  private readonly lockPath: string
+  /** A compaction renamed the journal but could not yet make that rename durable. */
+  private renameUnsynced = false
+  private readonly unlock: () => void
 
   /** Throws OutboxBusy when another live session has this folder's outbox open. */
   constructor(
     dir: string,
     private readonly limit: number,
+    options: OutboxOptions = {},
   ) {
-    mkdirSync(dir, { recursive: true })
-    this.lockPath = lock(dir)
+    this.fs = options.fs ?? nodeFs
+    this.dir = dir
+    this.syncDirs = (options.platform ?? process.platform) !== 'win32'
+    this.fs.mkdirSync(dir, { recursive: true })
+    this.unlock = lockFolder(dir, options.host)
     this.path = join(dir, journalName)
     try {
-      if (existsSync(this.path)) this.replay(readFileSync(this.path, 'utf8'))
+      if (this.fs.existsSync(this.path)) this.replay(this.fs.readFileSync(this.path, 'utf8'))
       // Always start from a freshly written journal: a crash may have left a torn last line,
       // and appending after it would corrupt the next record too.
-      this.fd = this.rewrite()
+      this.rewrite()
+      this.fd = this.fs.openSync(this.path, 'a')
     } catch (e) {
       this.unlock()
       throw e
@@ -121,36 +111,53 @@ export class Outbox {
     return [...this.items.values()]
   }
 
-  /** Journals a new item (durably) and returns it; past the bound the oldest items are dropped first. */
+  /** Journals a new item (durably) and returns it; past the bound the oldest items are dropped. */
   add(input: NewItem): { item: OutboxItem; dropped: OutboxItem[] } {
-    const dropped: OutboxItem[] = []
-    while (this.items.size >= this.limit) {
-      const oldest = this.items.values().next().value as OutboxItem
-      this.settle(oldest.id, 'dropped')
-      dropped.push(oldest)
-    }
-    const id = this.lastId + 1
-    const item: OutboxItem =
-      input.kind === 'telemetry' ? { ...input, id, seq: this.lastSeq + 1 } : { ...input, id }
-    // Numbers are taken only once the line is on disk: a failed write (a full disk) must not
-    // leave a gap in the sequence that the hub would count as a lost message.
-    const size = fstatSync(this.fd).size
+    const { items, dropped } = this.addBatch([input])
+    return { item: items[0]!, dropped }
+  }
+
+  /**
+   * Journals items with one write and one fsync, and returns them numbered. Only once they are
+   * on disk are the oldest items dropped to keep within the bound: a failed write (a full disk)
+   * throws, takes no number, and drops nothing.
+   */
+  addBatch(inputs: NewItem[]): { items: OutboxItem[]; dropped: OutboxItem[] } {
+    const fd = this.appendFd()
+    // A compaction whose rename is not yet durable would let a power loss bring back a journal
+    // without the numbers handed out from here on.
+    if (this.renameUnsynced) this.syncDir()
+    let { lastId, lastSeq } = this
+    const items = inputs.map((input): OutboxItem => {
+      const id = ++lastId
+      return input.kind === 'telemetry' ? { ...input, id, seq: ++lastSeq } : { ...input, id }
+    })
+    const size = this.fs.fstatSync(fd).size
     try {
-      this.append({ op: 'add', ...item })
-      fdatasyncSync(this.fd)
+      this.write(
+        fd,
+        items.map((item) => ({ op: 'add' as const, ...item })),
+      )
+      this.fs.fdatasyncSync(fd)
     } catch (e) {
-      // Cut off what part of the line made it, so the next record does not start mid-line.
+      // Cut off what part of the lines made it, so the next record does not start mid-line.
       try {
-        ftruncateSync(this.fd, size)
+        this.fs.ftruncateSync(fd, size)
       } catch {
         // Replay skips a torn line; the record after it is the one at risk, and only then.
       }
       throw e
     }
-    this.lastId = id
-    if (item.kind === 'telemetry') this.lastSeq = item.seq
-    this.items.set(id, item)
-    return { item, dropped }
+    this.lastId = lastId
+    this.lastSeq = lastSeq
+    for (const item of items) this.items.set(item.id, item)
+    const dropped: OutboxItem[] = []
+    while (this.items.size > this.limit) {
+      const oldest = this.items.values().next().value as OutboxItem
+      this.settle(oldest.id, 'dropped')
+      dropped.push(oldest)
+    }
+    return { items, dropped }
   }
 
   /**
@@ -161,38 +168,49 @@ export class Outbox {
   settle(id: number, why: Settlement): void {
     if (!this.items.delete(id)) return
     try {
-      this.append({ op: 'done', id, why })
-      if (++this.garbage > Math.max(256, this.items.size)) {
-        const fresh = this.rewrite()
-        closeSync(this.fd)
-        this.fd = fresh
-      }
+      this.write(this.appendFd(), [{ op: 'done', id, why }])
+      if (++this.garbage > Math.max(256, this.items.size)) this.compact()
     } catch {
       // Compaction is retried after the next settlement; the journal stays valid meanwhile.
     }
   }
 
   close(): void {
-    if (this.fd < 0) return
-    closeSync(this.fd)
-    this.fd = -1
+    if (this.closed) return
+    this.closed = true
+    this.closeFd()
     this.unlock()
   }
 
-  private unlock(): void {
-    heldHere.delete(this.lockPath)
+  private appendFd(): number {
+    if (this.closed) throw new Error('the outbox is closed')
+    // Reopened here if a compaction could not reopen it (the journal itself is intact).
+    if (this.fd < 0) this.fd = this.fs.openSync(this.path, 'a')
+    return this.fd
+  }
+
+  private closeFd(): void {
+    if (this.fd < 0) return
+    const fd = this.fd
+    this.fd = -1
+    this.fs.closeSync(fd)
+  }
+
+  /** Swaps in a journal of only the live items. The append fd is closed first: Windows cannot rename over an open file. */
+  private compact(): void {
+    this.closeFd()
     try {
-      unlinkSync(this.lockPath)
-    } catch {
-      // Already gone: nothing to release.
+      this.rewrite()
+    } finally {
+      this.fd = this.fs.openSync(this.path, 'a')
     }
   }
 
-  private append(line: Line): void {
-    const bytes = Buffer.from(JSON.stringify(line) + '\n')
+  private write(fd: number, lines: Line[]): void {
+    const bytes = Buffer.from(lines.map((l) => JSON.stringify(l) + '\n').join(''))
     // writeSync may write less than asked: a short write left as is would be a torn line.
     for (let done = 0; done < bytes.length;)
-      done += writeSync(this.fd, bytes, done, bytes.length - done)
+      done += this.fs.writeSync(fd, bytes, done, bytes.length - done)
   }
 
   private replay(text: string): void {
@@ -217,19 +235,59 @@ export class Outbox {
     }
   }
 
-  /** Writes meta + live items to a temporary file, syncs it, swaps it in; returns an append fd. */
-  private rewrite(): number {
+  /** Writes meta + live items to a temporary file, syncs it, renames it over the journal, syncs the folder. */
+  private rewrite(): void {
     const tmp = this.path + '.tmp'
-    const fd = openSync(tmp, 'w')
     const lines: Line[] = [
       { op: 'meta', lastId: this.lastId, lastSeq: this.lastSeq },
       ...[...this.items.values()].map((i) => ({ op: 'add' as const, ...i })),
     ]
-    writeSync(fd, lines.map((l) => JSON.stringify(l)).join('\n') + '\n')
-    fsyncSync(fd)
-    closeSync(fd)
-    renameSync(tmp, this.path)
+    const fd = this.fs.openSync(tmp, 'w')
+    try {
+      this.write(fd, lines)
+      this.fs.fsyncSync(fd)
+    } catch (e) {
+      this.fs.closeSync(fd)
+      try {
+        this.fs.unlinkSync(tmp)
+      } catch {
+        // A leftover temporary file is rewritten on the next attempt.
+      }
+      throw e
+    }
+    this.fs.closeSync(fd)
+    this.fs.renameSync(tmp, this.path)
     this.garbage = 0
-    return openSync(this.path, 'a')
+    this.renameUnsynced = true
+    try {
+      this.syncDir()
+    } catch {
+      // Retried before the next item is journaled (addBatch): nothing new depends on it yet.
+    }
+  }
+
+  /** Makes the last rename durable: a rename lives in the folder, not in the file. */
+  private syncDir(): void {
+    if (!this.syncDirs) {
+      this.renameUnsynced = false
+      return
+    }
+    let fd: number
+    try {
+      fd = this.fs.openSync(this.dir, 'r')
+    } catch (e) {
+      if (!noDirSync.has((e as NodeJS.ErrnoException).code ?? '')) throw e
+      this.renameUnsynced = false // this platform cannot open a folder: nothing more to do
+      return
+    }
+    try {
+      this.fs.fsyncSync(fd)
+      this.renameUnsynced = false
+    } catch (e) {
+      if (!noDirSync.has((e as NodeJS.ErrnoException).code ?? '')) throw e
+      this.renameUnsynced = false
+    } finally {
+      this.fs.closeSync(fd)
+    }
   }
 }

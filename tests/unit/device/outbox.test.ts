@@ -83,7 +83,9 @@ describe('Outbox', () => {
     expect(() => new Outbox(dir, 100)).toThrow(/another running copy of the app \(pid \d+\)/)
     writeFileSync(join(dir, 'outbox.lock'), String(deadPid()))
     const next = new Outbox(dir, 100)
-    expect(readFileSync(join(dir, 'outbox.lock'), 'utf8')).toBe(String(process.pid))
+    expect(JSON.parse(readFileSync(join(dir, 'outbox.lock'), 'utf8'))).toMatchObject({
+      pid: process.pid,
+    })
     next.close()
     expect(() => readFileSync(join(dir, 'outbox.lock'))).toThrow(/ENOENT/)
   })
