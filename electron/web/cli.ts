@@ -28,6 +28,8 @@ const usage = `usage: npm run web -- [options]
   --lab-ports MODE    "default" (8883-8885, control 8090; free ones if taken; the lab's data in
                       ~/.iotc-ha-lab, where lizard finds it) or "ephemeral" (free ports, lab data
                       under --data-dir, no discovery file: for tests)
+  --lab-dps-detect S  seconds the embedded lab's DPS takes to notice a dead hub (default 10)
+  --lab-rebalance S   seconds before it sends devices home to a hub that returned (default 30)
   --renderer DIR      the built renderer (default: out/renderer)
   --json              print one JSON line { url, token, port, controlUrl } (for scripts and tests)
   --quiet             no lab or engine log lines`
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       'data-dir': { type: 'string' },
       'lab-ports': { type: 'string' },
+      'lab-dps-detect': { type: 'string' },
+      'lab-rebalance': { type: 'string' },
       renderer: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },

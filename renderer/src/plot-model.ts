@@ -54,7 +54,7 @@ const clockText = (at: number, withSeconds: boolean) => {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}${withSeconds ? `:${pad(d.getSeconds())}` : ''}`
 }
 
-/** About `count` round values spanning [min, max]. */
+/** About `count` round values, the first at or below `min`, the last at or above `max`. */
 export function niceTicks(min: number, max: number, count = 3): number[] {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return []
   if (min === max) {
@@ -64,8 +64,11 @@ export function niceTicks(min: number, max: number, count = 3): number[] {
   const raw = (max - min) / count
   const mag = 10 ** Math.floor(Math.log10(raw))
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag
+  // From a tick at or below the lowest value to one at or above the highest: the scale runs
+  // from the first tick to the last, so every reading stays inside the plot.
   const ticks: number[] = []
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step)
+  const last = Math.ceil(max / step - 1e-9) * step
+  for (let v = Math.floor(min / step + 1e-9) * step; v <= last + step * 1e-9; v += step)
     ticks.push(Number(v.toFixed(10)))
   return ticks
 }

@@ -88,6 +88,12 @@ export async function startWebApp(dataDir: string): Promise<WebApp> {
       '0',
       '--lab-ports',
       'ephemeral',
+      // DPS notices a dead hub after 1 s and sends devices home 2 s after it returns, so an
+      // outage story fits a test (the lab's defaults are 10 s and 30 s).
+      '--lab-dps-detect',
+      '1',
+      '--lab-rebalance',
+      '2',
       '--data-dir',
       dataDir,
     ],

@@ -2,10 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
+import AxeBuilder from '@axe-core/playwright'
 import { expect, test } from '@playwright/test'
 import { deriveDeviceKey } from '../../electron/device/keys'
 import { upgradeStatus } from '../support/ws'
-import { lizard, shot, startWebApp, type WebApp } from './helpers'
+import { lizard, screenshotDir, shot, startWebApp, type WebApp } from './helpers'
 import { controlUrlFromHint, deviceScenario } from './scenario'
 
 // The whole user path in a real browser (Debian's Chromium) through the web shell, with the real
@@ -221,4 +222,114 @@ test('a page from another origin in the same browser cannot open the socket, eve
   } finally {
     await new Promise<void>((r) => evil.close(() => r()))
   }
+})
+
+test('the map and the lab panel tell an outage story; the report holds it; the window passes an accessibility audit', async ({
+  page,
+}) => {
+  test.setTimeout(240_000)
+  const consoleErrors: string[] = []
+  page.on('pageerror', (e) => consoleErrors.push(e.message))
+  await page.goto(app.url)
+  const controlUrl = await controlUrlFromHint(page)
+  const state = page.getByTestId('header-state')
+  await expect(state).toHaveAttribute('data-state', 'connected', { timeout: 60_000 })
+  const home = (await page.getByTestId('header-hub').getAttribute('data-hub'))!
+  const away = home === 'A' ? 'B' : 'A'
+  const current = (label: string) =>
+    expect(page.getByTestId(`map-hub-${label}`)).toHaveAttribute('data-current', 'true', {
+      timeout: 30_000,
+    })
+  await expect(page.getByTestId(`map-hub-${home}`)).toHaveAttribute('data-home', 'true')
+  await current(home)
+  // Faster telemetry, so each move is confirmed by acknowledged data quickly.
+  await page.getByTestId('period-telemetry').fill('0.5')
+  await page.getByTestId('period-telemetry').press('Enter')
+
+  await test.step('the lab panel fails the device over, and the map shows it on the other hub', async () => {
+    const button = page.getByTestId('lab-failover')
+    await button.hover()
+    await expect(page.getByTestId('lab-command')).toContainText(
+      `npx lizard failover failover_js --ttl 5 --url ${controlUrl}`,
+    )
+    await button.click()
+    await current(away)
+    await expect(page.getByTestId(`map-hub-${home}`)).toHaveAttribute('data-home', 'true')
+    await expect(page.getByTestId('map-move')).toHaveAttribute('data-move', 'failover')
+    await expect(page.getByTestId('lab-result')).toContainText(/failed over/i)
+    await shot(page, 'web-13-panel-failover')
+    await page.getByTestId('lab-failback').click()
+    await current(home)
+    await expect(page.getByTestId('map-move')).toHaveAttribute('data-move', 'failback')
+  })
+
+  await test.step('`lizard outage` on the home hub: DPS routes around it, then load comes back', async () => {
+    const r = await lizard(controlUrl, 'outage', home.toLowerCase(), '--for', '15')
+    expect(r.code, r.stderr + r.stdout).toBe(0)
+    expect(r.stdout).toMatch(/restore/i)
+    // The lab panel shows the hub down (it reads the lab every 2 s).
+    await expect(page.getByTestId(`lab-hub-${home.toLowerCase()}-state`)).toHaveAttribute(
+      'data-mode',
+      'killed',
+    )
+    await current(away)
+    await expect(page.getByTestId(`map-hub-${home}`)).not.toHaveAttribute('data-health', 'up')
+    await shot(page, 'web-14-outage-failed-over')
+    await current(home)
+    await expect(page.getByTestId(`map-hub-${home}`)).toHaveAttribute('data-health', 'up')
+    await page.getByTestId('timeline-filter').fill('fail')
+    await expect(
+      page.locator('[data-testid="timeline-row"][data-mark="failover"]').first(),
+    ).toBeVisible()
+    await expect(
+      page.locator('[data-testid="timeline-row"][data-mark="failback"]').first(),
+    ).toBeVisible()
+    await page.getByTestId('timeline-filter').fill('')
+    await shot(page, 'web-15-outage-failed-back')
+  })
+
+  await test.step('an outage from the lab panel', async () => {
+    await page.getByLabel('Outage length in seconds').fill('12')
+    await page.getByTestId(`lab-outage-${home.toLowerCase()}`).click()
+    await current(away)
+    await current(home)
+  })
+
+  await test.step('the failover report downloads with every move and the lab verdict', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('report-download').click(),
+    ])
+    expect(download.suggestedFilename()).toMatch(/^failover-report-failover_js-.*\.html$/)
+    const html = await readFile(await download.path(), 'utf8')
+    expect(html).not.toMatch(/<script/i)
+    const report = await page.context().newPage()
+    await report.setContent(html)
+    expect(await report.locator('[data-move="failover"]').count()).toBeGreaterThanOrEqual(3)
+    expect(await report.locator('[data-move="failback"]').count()).toBeGreaterThanOrEqual(3)
+    await expect(report.locator('[data-lab="missing"]')).toHaveText('none')
+    await report.screenshot({
+      path: path.join(screenshotDir, 'web-16-report.png'),
+      fullPage: false,
+    })
+    await report.close()
+  })
+
+  await test.step('no accessibility violations (WCAG 2 A/AA and best practice), window and Settings', async () => {
+    const audit = () =>
+      new AxeBuilder({ page })
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
+        .analyze()
+    const describe = (r: Awaited<ReturnType<typeof audit>>) =>
+      r.violations.map(
+        (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+      )
+    expect(describe(await audit())).toEqual([])
+    await page.getByTestId('settings-open').click()
+    await expect(page.getByTestId('settings-dialog')).toBeVisible()
+    expect(describe(await audit())).toEqual([])
+    await page.keyboard.press('Escape')
+  })
+
+  expect(consoleErrors).toEqual([])
 })

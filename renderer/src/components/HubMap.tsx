@@ -1,7 +1,25 @@
-import { useMemo } from 'react'
+import { useMemo, useState } from 'react'
+import { downloadText, fileStamp } from '../download'
 import { duration } from '../format'
 import { mapModel, type MapHub } from '../map-model'
-import { useApp } from '../store'
+import { failoverReportHtml } from '../report'
+import { actions, useApp } from '../store'
+
+/** Builds the failover report from what the window holds (and the lab's count, in lab mode). */
+async function downloadReport(): Promise<void> {
+  const { info, settings, snapshot, timeline } = useApp.getState()
+  if (!info || !snapshot) return
+  const lab = info.mode === 'lab' ? await actions.labStats() : null
+  const html = failoverReportHtml({
+    generatedAt: Date.now(),
+    info,
+    settings,
+    snapshot,
+    timeline,
+    lab,
+  })
+  downloadText(html, `failover-report-${snapshot.deviceId}-${fileStamp()}.html`, 'text/html')
+}
 
 const W = 640
 const H = 148
@@ -27,6 +45,7 @@ export function HubMap() {
     () => (snapshot ? mapModel(snapshot, timeline) : null),
     [snapshot, timeline],
   )
+  const [making, setMaking] = useState(false)
   if (!model) return null
   const n = Math.max(model.hubs.length, 1)
   const xOf = (host: string | null) => {
@@ -44,6 +63,19 @@ export function HubMap() {
         <span className="muted small" data-testid="map-summary">
           {model.summary}
         </span>
+        <span className="spacer" />
+        <button
+          type="button"
+          data-testid="report-download"
+          disabled={making}
+          title="One HTML file with every failover and failback, the message counts and (in the lab) what the hubs received: for a ticket"
+          onClick={() => {
+            setMaking(true)
+            void downloadReport().finally(() => setMaking(false))
+          }}
+        >
+          {making ? 'Preparing…' : 'Failover report'}
+        </button>
       </div>
       <svg
         viewBox={`0 0 ${W} ${H}`}

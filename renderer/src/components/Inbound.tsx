@@ -25,6 +25,7 @@ export function Inbound() {
         count={inbound.length}
         rowHeight={ROW_HEIGHT}
         testId="inbound-list"
+        label="Inbound methods, commands and edits, newest first"
         empty={
           <div className="empty">Direct methods, C2D commands and desired edits appear here.</div>
         }

@@ -58,7 +58,7 @@ export function Properties() {
         </tbody>
       </table>
       <h3>Desired edits</h3>
-      <ul className="edits" data-testid="desired-list">
+      <ul className="edits" data-testid="desired-list" tabIndex={0} aria-label="Desired edits">
         {desiredEdits.length === 0 && <li className="empty">None yet.</li>}
         {desiredEdits.map((e) => (
           <li key={e.id} data-testid="desired-row" data-name={e.name}>
@@ -73,7 +73,7 @@ export function Properties() {
         ))}
       </ul>
       <h3>Reported patches</h3>
-      <ul className="edits" data-testid="reported-log">
+      <ul className="edits" data-testid="reported-log" tabIndex={0} aria-label="Reported patches">
         {recentReports.length === 0 && <li className="empty">None yet.</li>}
         {recentReports.map((r) => (
           <li key={r.id} data-testid="reported-row" data-status={r.status}>

@@ -8,6 +8,8 @@ interface Props {
   overscan?: number
   className?: string
   testId?: string
+  /** What the list holds, for screen readers (it is a focusable, scrollable region). */
+  label?: string
   empty?: ReactNode
 }
 
@@ -22,6 +24,7 @@ export function VirtualList({
   overscan = 8,
   className,
   testId,
+  label,
   empty,
 }: Props) {
   const ref = useRef<HTMLDivElement>(null)
@@ -56,6 +59,10 @@ export function VirtualList({
   return (
     <div
       ref={ref}
+      // Scrollable from the keyboard too: it takes focus, then the arrow keys scroll it.
+      tabIndex={0}
+      role="region"
+      aria-label={label}
       className={`vlist ${className ?? ''}`}
       data-testid={testId}
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}

@@ -84,3 +84,20 @@ describe('the telemetry plot', () => {
     expect(top).toBeGreaterThanOrEqual(Math.max(...temps) - 1e-9)
   })
 })
+
+describe('value axes', () => {
+  it('run from a round value at or below the lowest reading to one at or above the highest', async () => {
+    const { niceTicks } = await import('../../../renderer/src/plot-model')
+    for (const [lo, hi] of [
+      [20.3, 21.7],
+      [40.1, 59.9],
+      [-3, 7],
+      [5, 5],
+    ] as const) {
+      const t = niceTicks(lo, hi)
+      expect(t[0]!).toBeLessThanOrEqual(lo)
+      expect(t.at(-1)!).toBeGreaterThanOrEqual(hi)
+      expect(t.length).toBeLessThanOrEqual(6)
+    }
+  })
+})
