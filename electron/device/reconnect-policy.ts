@@ -43,6 +43,8 @@ export interface PolicyState {
   lastHub: string | null
   /** The hub that failed in the round under way: DPS naming it again is no way out. */
   failedHub: string | null
+  /** A hub DPS named again after it failed, tried after a wait: if it fails again, DPS at once. */
+  retriedHub: string | null
   /** A hub that closed our link: taking us straight back confirms a kick. */
   kickedBy: string | null
   /** When kicks were confirmed, within the window. */
@@ -59,6 +61,7 @@ export const initialPolicyState = (): PolicyState => ({
   failures: 0,
   lastHub: null,
   failedHub: null,
+  retriedHub: null,
   kickedBy: null,
   kicks: [],
   conflict: false,
@@ -156,7 +159,7 @@ export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): 
   switch (event.type) {
     case 'start': {
       s.failures = 0
-      s.failedHub = s.kickedBy = null
+      s.failedHub = s.retriedHub = s.kickedBy = null
       s.hubAttempts = s.dpsAttempts = 0
       return {
         state: s,
@@ -168,7 +171,7 @@ export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): 
       // A move to another hub is progress, not a storm.
       if (s.lastHub !== null && s.lastHub !== event.hub) s.failures = 0
       if (event.via === 'cache' && s.kickedBy === event.hub) s.kicks.push(env.now)
-      s.kickedBy = s.failedHub = null
+      s.kickedBy = s.failedHub = s.retriedHub = null
       s.hubAttempts = s.dpsAttempts = 0
       s.lastHub = s.cachedHub = event.hub
       const started = !s.conflict && s.kicks.length >= config.conflictKicks
@@ -227,8 +230,11 @@ export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): 
       const { hub, problem } = event
       s.kickedBy = null
       s.failedHub = hub
-      if (event.via === 'cache')
+      // The cached hub, or one DPS named again and already waited for: only DPS can say now.
+      if (event.via === 'cache' || s.retriedHub === hub) {
+        s.retriedHub = null
         return { state: s, step: askDps({ after: 'hub-failed', hub, problem }) }
+      }
       // The hub DPS just named would not take the device: wait, then try it again (or DPS).
       s.failures++
       const why: WaitReason = { code: 'hub-failed', hub, problem }
@@ -247,6 +253,7 @@ export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): 
       // DPS does not know (yet) that this hub is gone: give it time.
       s.failures++
       s.failedHub = null
+      s.retriedHub = hub
       return {
         state: s,
         step: tryHub(hub, 'dps', 'assigned', delay(s.failures), { code: 'dps-same-hub', hub }),

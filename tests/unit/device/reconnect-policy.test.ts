@@ -181,6 +181,17 @@ describe('the reconnect policy, transition by transition', () => {
       expect: `hub ${A} (dps, assigned) after 500 for dps-same-hub`,
     },
     {
+      name: 'DPS naming the dead hub again, and it failing after the wait: DPS at once (one wait per round)',
+      state: { cachedHub: A },
+      events: [
+        { type: 'start' },
+        { type: 'hub-failed', hub: A, via: 'cache', problem: tcpRefused },
+        { type: 'assigned', hub: A },
+        { type: 'hub-failed', hub: A, via: 'dps', problem: tcpRefused },
+      ],
+      expect: 'dps (hub-failed) after 0',
+    },
+    {
       name: 'the hub DPS just named failing: back off, then try it again as the cached hub',
       events: [
         { type: 'start' },
@@ -293,7 +304,7 @@ describe('the reconnect policy, transition by transition', () => {
     )
     expect(
       steps.map((s) => (s.next === 'hub' || s.next === 'dps' ? `${s.next} ${s.attempt}` : s.next)),
-    ).toEqual(['stay', 'hub 1', 'dps 1', 'hub 1', 'hub 2'])
+    ).toEqual(['stay', 'hub 1', 'dps 1', 'hub 1', 'dps 2'])
   })
 })
 
