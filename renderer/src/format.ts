@@ -1,4 +1,4 @@
-import type { AppError, ConnectionState, StateKind } from '../../shared/domain'
+import type { AppError, ConnectionState, MoveFigure, StateKind } from '../../shared/domain'
 
 export function clock(at: number, withMs = true): string {
   const d = new Date(at)
@@ -13,6 +13,14 @@ export function duration(ms: number): string {
   const s = Math.floor(ms / 1000)
   const p = (n: number) => String(n).padStart(2, '0')
   return `${p(Math.floor(s / 3600))}:${p(Math.floor((s % 3600) / 60))}:${p(s % 60)}`
+}
+
+/** A failover or failback: the move itself (lost → connected), then lost → first ack when there is one. */
+export function moveFigure(f: MoveFigure | null | undefined): string {
+  if (!f) return '—'
+  return f.firstAckMs === null
+    ? duration(f.connectedMs)
+    : `${duration(f.connectedMs)} · first ack ${duration(f.firstAckMs)}`
 }
 
 export function uptime(ms: number): string {

@@ -1,5 +1,5 @@
 import { actions, useApp } from '../store'
-import { duration, stateDetail, stateLabels, stateTone, uptime } from '../format'
+import { moveFigure, stateDetail, stateLabels, stateTone, uptime } from '../format'
 import { useNow } from '../hooks'
 
 export function Header() {
@@ -82,7 +82,14 @@ export function Header() {
         <Stat
           label="last failover"
           testId="header-last-failover"
-          value={counters.lastFailoverMs === null ? '—' : duration(counters.lastFailoverMs)}
+          value={moveFigure(counters.lastFailover)}
+          title="hub lost → connected on the other hub · → first message acknowledged there"
+        />
+        <Stat
+          label="last failback"
+          testId="header-last-failback"
+          value={moveFigure(counters.lastFailback)}
+          title="hub lost → connected on the home hub · → first message acknowledged there"
         />
         <Stat
           label="queued"
@@ -129,14 +136,16 @@ function Stat({
   value,
   testId,
   warn,
+  title,
 }: {
   label: string
   value: string
   testId: string
   warn?: boolean
+  title?: string
 }) {
   return (
-    <span className={warn ? 'stat stat-warn' : 'stat'}>
+    <span className={warn ? 'stat stat-warn' : 'stat'} title={title}>
       <span className="stat-label">{label}</span> <span data-testid={testId}>{value}</span>
     </span>
   )

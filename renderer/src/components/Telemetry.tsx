@@ -46,8 +46,14 @@ export function Telemetry() {
         }))}
       />
       <div className="counters">
-        <Counter label="sent" testId="counter-sent" value={c?.sent} />
-        <Counter label="acked" testId="counter-acked" value={c?.acknowledged} />
+        <Counter label="sent" testId="counter-sent" value={c?.telemetrySent} />
+        <Counter label="acked" testId="counter-acked" value={c?.telemetryAcked} />
+        <Counter
+          label="reported"
+          testId="counter-reported"
+          value={c?.reportedSent}
+          title={c ? `reported-property patches: ${c.reportedAcked} acknowledged` : undefined}
+        />
         <Counter label="queued" testId="counter-queued" value={c?.queued} warn={!!c?.queued} />
         <Counter label="dropped" testId="counter-dropped" value={c?.dropped} warn={!!c?.dropped} />
         {!!c?.duplicatesRisk && (
@@ -63,14 +69,16 @@ function Counter({
   value,
   testId,
   warn,
+  title,
 }: {
   label: string
   value: number | undefined
   testId: string
   warn?: boolean
+  title?: string
 }) {
   return (
-    <div className={warn ? 'counter counter-warn' : 'counter'}>
+    <div className={warn ? 'counter counter-warn' : 'counter'} title={title}>
       <span className="counter-value" data-testid={testId}>
         {value ?? '—'}
       </span>

@@ -1,5 +1,6 @@
 import { useDeferredValue, useMemo, useState } from 'react'
 import type { TimelineEntry } from '../../../shared/domain'
+import { type HubNamer, describeCause, hubNamer } from '../../../shared/timeline'
 import { clock, duration, stateLabels, stateTone } from '../format'
 import { useApp } from '../store'
 import { VirtualList } from './VirtualList'
@@ -10,6 +11,7 @@ export function Timeline() {
   const timeline = useApp((s) => s.timeline)
   const hubLabels = useApp((s) => s.hubLabels)
   const deviceId = useApp((s) => s.snapshot?.deviceId ?? 'device')
+  const name = useMemo(() => hubNamer(hubLabels), [hubLabels])
   const [filter, setFilter] = useState('')
   const deferred = useDeferredValue(filter)
 
@@ -82,15 +84,33 @@ export function Timeline() {
         renderRow={(i) => {
           // Newest first.
           const e = rows[rows.length - 1 - i]!
-          return <TimelineRow entry={e} label={e.hub ? (hubLabels[e.hub] ?? e.hub) : ''} />
+          return (
+            <TimelineRow entry={e} label={e.hub ? (hubLabels[e.hub] ?? e.hub) : ''} name={name} />
+          )
         }}
       />
     </section>
   )
 }
 
-function TimelineRow({ entry, label }: { entry: TimelineEntry; label: string }) {
+function TimelineRow({
+  entry,
+  label,
+  name,
+}: {
+  entry: TimelineEntry
+  label: string
+  name: HubNamer
+}) {
   const tone = stateTone(entry.state)
+  // Worded here from the cause, with the hub names this window knows; older entries have words only.
+  const reason = entry.cause ? describeCause(entry.cause, name) : entry.reason
+  const figure =
+    entry.durationMs === undefined
+      ? ''
+      : entry.cause?.code === 'move-acked'
+        ? ` · first ack ${duration(entry.durationMs)}`
+        : ` · ${duration(entry.durationMs)}`
   return (
     <div
       className={`trow ${entry.mark ? `trow-${entry.mark}` : ''}`}
@@ -106,14 +126,14 @@ function TimelineRow({ entry, label }: { entry: TimelineEntry; label: string }) 
       <span className="c-hub mono" title={entry.hub} data-testid="timeline-hub">
         {label}
       </span>
-      <span className="c-reason" title={entry.reason}>
+      <span className="c-reason" title={reason}>
         {entry.mark && (
           <span className={`badge badge-${entry.mark}`} data-testid={`timeline-${entry.mark}`}>
             {entry.mark}
-            {entry.durationMs !== undefined ? ` · ${duration(entry.durationMs)}` : ''}
+            {figure}
           </span>
         )}
-        {entry.reason}
+        {reason}
       </span>
     </div>
   )
