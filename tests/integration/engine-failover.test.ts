@@ -109,6 +109,11 @@ describe('failover and failback', () => {
         },
       })
       expect((await labDevice(lab, id)).connectedTo).toBe(hubName(lab, away))
+      // The old hub refused the device (CONNACK 5): how the window's map shows it.
+      expect(session.snapshot().hubHealth).toMatchObject({
+        [home]: { status: 'refusing', detail: 'CONNACK 5, not authorized' },
+        [away]: { status: 'up' },
+      })
 
       await waitFor(
         'telemetry on the new hub',

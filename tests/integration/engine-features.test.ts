@@ -26,6 +26,12 @@ describe('the device engine against the lab', () => {
     const assigned = lab.hubs[d.assignedHub].host
     expect(s.hub).toEqual({ host: assigned, label: d.assignedHub.toUpperCase(), isHome: true })
     expect(s.homeHub).toBe(assigned)
+    const other = assigned === lab.hubs.a.host ? lab.hubs.b.host : lab.hubs.a.host
+    expect(s.hubHealth).toEqual({
+      [assigned]: { status: 'up', at: expect.any(Number) },
+      [other]: { status: 'unknown', at: null },
+    })
+    expect(s.dpsHealth).toMatchObject({ status: 'up' })
     expect(d.connectedTo).toBe(d.assignedHub)
     expect(device.session.timeline().map((e) => e.state)).toEqual([
       'provisioning',

@@ -100,6 +100,31 @@ describe('session lifecycle', () => {
     }
   })
 
+  it("restart() (a shell's last resort) records the fault and comes back with fresh clients, losing nothing", async () => {
+    const id = 'eng-life-restart'
+    const { session, dispose } = newSession(lab, id)
+    try {
+      await session.connect()
+      await untilState(session, 'connected')
+      await waitFor('telemetry flowing', async () => (await labTelemetry(lab, id)).stats.count >= 3)
+      const from = nextEntryId(session)
+      await session.restart!(new TypeError('callback is not a function'))
+      await waitFor('back', () => since(session, from).some((e) => e.cause?.code === 'connected'))
+      const entries = since(session, from)
+      expect(entries[0]!.cause).toEqual({ code: 'fault', detail: 'callback is not a function' })
+      expect(steps(entries).slice(1)).toEqual(['connecting hub-try', 'connected connected'])
+      const seq = session.snapshot().lastTelemetry!.seq
+      await waitFor(
+        'telemetry after',
+        async () => (await labTelemetry(lab, id)).stats.lastSeq! > seq,
+      )
+      await session.disconnect()
+      expect((await labTelemetry(lab, id)).stats.missing).toEqual([])
+    } finally {
+      await dispose()
+    }
+  })
+
   it('a connect() made while close() is stopping does not bring the closed session back', async () => {
     const id = 'eng-life-close'
     const { session, dispose } = newSession(lab, id)
