@@ -12,13 +12,25 @@ import type {
 } from '../../shared/domain'
 import type { PublicSettings, SettingsInput } from '../../shared/settings'
 import type { LabAction, LabStats, LabStatus } from '../../shared/lab-actions'
+import { TIMELINE_RETENTION } from '../../shared/domain'
+import { plotWindowMs } from './plot-model'
 import { copyText } from './format'
 
 // One store for the window. Data flows one way: contract events → store → view; user actions go
 // back as contract calls and their failures land in `notices` (shown in the error banner).
 
-const MAX_TIMELINE = 50_000
-const MAX_TELEMETRY = 240
+/** The window keeps what the engine keeps, so a reload shows the same history. */
+const MAX_TIMELINE = TIMELINE_RETENTION
+/** Telemetry for the plot: thirty minutes, and never more than this many samples. */
+const MAX_TELEMETRY = 20_000
+
+/** The last thirty minutes (and at most MAX_TELEMETRY samples) of a telemetry list. */
+function recentWindow(list: TelemetrySample[]): TelemetrySample[] {
+  const newest = list[list.length - 1]?.at ?? 0
+  let from = Math.max(0, list.length - MAX_TELEMETRY)
+  while (from < list.length && list[from]!.at < newest - plotWindowMs) from++
+  return from > 0 ? list.slice(from) : list
+}
 const MAX_INBOUND = 5_000
 const MAX_REPORTED = 2_000
 
@@ -130,12 +142,7 @@ export function connectStore(rendererApi: RendererApi): () => void {
       useApp.setState((s) => ({ timeline: appendById(s.timeline, items, MAX_TIMELINE) })),
     ),
     rendererApi.onTelemetryAdded((items) =>
-      useApp.setState((s) => {
-        const next = s.telemetry.concat(items)
-        return {
-          telemetry: next.length > MAX_TELEMETRY ? next.slice(next.length - MAX_TELEMETRY) : next,
-        }
-      }),
+      useApp.setState((s) => ({ telemetry: recentWindow(s.telemetry.concat(items)) })),
     ),
     rendererApi.onInboundAdded((items) =>
       useApp.setState((s) => ({ inbound: appendById(s.inbound, items, MAX_INBOUND) })),
@@ -196,7 +203,7 @@ function mergeList<T extends { id: number }>(fetched: T[], live: T[], max: numbe
 function mergeTelemetry(fetched: TelemetrySample[], live: TelemetrySample[]): TelemetrySample[] {
   const lastSeq = fetched.length ? fetched[fetched.length - 1]!.seq : -Infinity
   const next = fetched.concat(live.filter((s) => s.seq > lastSeq))
-  return next.length > MAX_TELEMETRY ? next.slice(next.length - MAX_TELEMETRY) : next
+  return recentWindow(next)
 }
 
 /**
