@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, testLab, waitFor } from '../support/lab'
 import { connectHub } from '../support/sdk-device'
 import {
+  connectFlowing,
   hubName,
   labDevice,
   labTelemetry,
@@ -28,10 +29,7 @@ describe('chaos', () => {
     const id = 'eng-dropped'
     const { session, dispose } = newSession(lab, id)
     try {
-      await session.connect()
-      await untilState(session, 'connected')
-      const host = session.snapshot().hub!.host
-      await waitFor('telemetry flowing', async () => (await labTelemetry(lab, id)).stats.count >= 3)
+      const host = await connectFlowing(lab, session, id)
       const registrations = (await labDevice(lab, id)).dpsRegistrations
 
       // One connection with the same device id replaces ours: the hub closes it, and is alive.
@@ -64,11 +62,8 @@ describe('chaos', () => {
     const id = 'eng-restart'
     const { session, dispose } = newSession(lab, id, { backoff: { initialMs: 300, maxMs: 1000 } })
     try {
-      await session.connect()
-      await untilState(session, 'connected')
-      const host = session.snapshot().hub!.host
+      const host = await connectFlowing(lab, session, id)
       const hub = hubName(lab, host)
-      await waitFor('telemetry flowing', async () => (await labTelemetry(lab, id)).stats.count >= 3)
 
       const from = nextEntryId(session)
       await api(lab, 'POST', `/hubs/${hub}/kill`)

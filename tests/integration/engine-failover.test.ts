@@ -4,6 +4,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, testLab, waitFor } from '../support/lab'
 import {
+  connectFlowing,
   connectedTo,
   hubName,
   labDevice,
@@ -39,11 +40,8 @@ describe('failover and failback', () => {
     const id = 'eng-failover'
     const { session, dispose } = newSession(lab, id)
     try {
-      await session.connect()
-      await untilState(session, 'connected')
-      const home = session.snapshot().hub!.host
+      const home = await connectFlowing(lab, session, id, 5)
       const away = otherHost(lab, home)
-      await waitFor('telemetry flowing', async () => (await labTelemetry(lab, id)).stats.count >= 5)
 
       const from = nextEntryId(session)
       const out = await lizard('failover', id)
@@ -188,11 +186,8 @@ describe('failover and failback', () => {
     // Twin requests get longer than keep-alive here, so it is keep-alive that notices the silence.
     const { session, dispose } = newSession(lab, id, { twinTimeoutMs: 8000 })
     try {
-      await session.connect()
-      await untilState(session, 'connected')
-      const home = session.snapshot().hub!.host
+      const home = await connectFlowing(lab, session, id)
       const away = otherHost(lab, home)
-      await waitFor('telemetry flowing', async () => (await labTelemetry(lab, id)).stats.count >= 3)
 
       const from = nextEntryId(session)
       const cutAt = Date.now()
@@ -230,11 +225,8 @@ describe('failover and failback', () => {
       periods: { telemetryMs: 150, reportedMs: 400 },
     })
     try {
-      await session.connect()
-      await untilState(session, 'connected')
-      const home = session.snapshot().hub!.host
+      const home = await connectFlowing(lab, session, id)
       const away = otherHost(lab, home)
-      await waitFor('telemetry flowing', async () => (await labTelemetry(lab, id)).stats.count >= 3)
 
       const from = nextEntryId(session)
       await api(lab, 'POST', `/hubs/${hubName(lab, home)}/kill`)

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, testLab, waitFor } from '../support/lab'
 import {
+  connectFlowing,
   hubName,
   labDevice,
   labTelemetry,
@@ -50,9 +51,7 @@ describe('session lifecycle', () => {
     const id = 'eng-life-reconnect'
     const { session, dispose } = newSession(lab, id)
     try {
-      await session.connect()
-      await untilState(session, 'connected')
-      await waitFor('telemetry flowing', async () => (await labTelemetry(lab, id)).stats.count >= 3)
+      await connectFlowing(lab, session, id)
       const registrations = (await labDevice(lab, id)).dpsRegistrations
       const from = nextEntryId(session)
       session.reconnect()
@@ -104,9 +103,7 @@ describe('session lifecycle', () => {
     const id = 'eng-life-restart'
     const { session, dispose } = newSession(lab, id)
     try {
-      await session.connect()
-      await untilState(session, 'connected')
-      await waitFor('telemetry flowing', async () => (await labTelemetry(lab, id)).stats.count >= 3)
+      await connectFlowing(lab, session, id)
       const from = nextEntryId(session)
       await session.restart!(new TypeError('callback is not a function'))
       await waitFor('back', () => since(session, from).some((e) => e.cause?.code === 'connected'))

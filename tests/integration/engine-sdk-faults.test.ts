@@ -35,43 +35,34 @@ async function runFixture(script: string, deviceId: string) {
   }
 }
 
+/**
+ * The fixture exited by itself (code 0) once connected, after exactly one failed registration
+ * whose problem is `problem`, retried after a wait.
+ */
+function expectOneLostRegistration(run: { code: number | null; lines: string[] }, problem: RegExp) {
+  expect(run.code).toBe(0)
+  const causes = run.lines.map((l) => JSON.parse(l) as TimelineCause)
+  expect(causes.map((c) => c.code)).toEqual([
+    'dps-register',
+    'wait',
+    'dps-register',
+    'dps-assigned',
+    'connected',
+  ])
+  expect(causes[1]).toMatchObject({
+    code: 'wait',
+    why: { code: 'dps-failed', problem: { kind: expect.stringMatching(problem) } },
+  })
+}
+
 describe('an SDK fault on a dropped DPS connection', () => {
   it('DPS resetting the connection between CONNACK and SUBACK (the SDK throws): the device connects', async () => {
-    const { code, lines } = await runFixture('dps-reset.ts', 'unused')
-    expect(code).toBe(0)
-    const causes = lines.map((l) => JSON.parse(l) as TimelineCause)
-    expect(causes.map((c) => c.code)).toEqual([
-      'dps-register',
-      'wait',
-      'dps-register',
-      'dps-assigned',
-      'connected',
-    ])
-    expect(causes[1]).toMatchObject({
-      code: 'wait',
-      why: {
-        code: 'dps-failed',
-        problem: { kind: expect.stringMatching(/^(dropped|unreachable)$/) },
-      },
-    })
+    expectOneLostRegistration(await runFixture('dps-reset.ts', 'unused'), /^(dropped|unreachable)$/)
   })
 
   it('DPS closing the connection right after CONNACK costs one attempt: the device connects', async () => {
     await api(lab, 'POST', '/dps/drop-after-connack', { count: 1 })
-    const { code, lines } = await runFixture('connect-once.ts', 'eng-dps-drop')
-    expect(code).toBe(0)
-    const causes = lines.map((l) => JSON.parse(l) as TimelineCause)
-    expect(causes.map((c) => c.code)).toEqual([
-      'dps-register',
-      'wait',
-      'dps-register',
-      'dps-assigned',
-      'connected',
-    ])
-    expect(causes[1]).toMatchObject({
-      code: 'wait',
-      why: { code: 'dps-failed', problem: { kind: 'dropped' } },
-    })
+    expectOneLostRegistration(await runFixture('connect-once.ts', 'eng-dps-drop'), /^dropped$/)
   })
 
   it('two copies registering one id at once: DPS drops one mid-handshake, both survive and connect', async () => {
