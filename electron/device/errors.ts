@@ -7,9 +7,18 @@ import {
 } from '../../shared/timeline'
 import type { RawError } from './wire'
 
+/** Longest text from a server or the SDK kept in a cause: it ends up on the timeline and the banner. */
+const maxDetail = 300
+
+/** Text that came from outside (a DPS reply, an SDK error), bounded before anyone keeps it. */
+export function clip(text: string): string {
+  return text.length > maxDetail ? text.slice(0, maxDetail) + '…' : text
+}
+
 /** A raw socket error as plain data (timeline causes cross IPC as JSON). */
 export function socketError(e: RawError): SocketError {
-  return typeof e.code === 'string' ? { code: e.code, message: e.message } : { message: e.message }
+  const message = clip(String(e.message))
+  return typeof e.code === 'string' ? { code: clip(e.code), message } : { message }
 }
 
 /** Classifies a failed hub CONNECT from what the wire tap saw (the SDK's own error is flattened). */
@@ -18,7 +27,7 @@ export function classifyHubConnect(raw: RawError | null, sdkError: Error | undef
   if (raw) return { kind: 'unreachable', error: socketError(raw) }
   return {
     kind: 'unreachable',
-    error: { message: sdkError?.message ?? 'the connection closed before the hub answered' },
+    error: { message: clip(sdkError?.message ?? 'the connection closed before the hub answered') },
   }
 }
 
@@ -45,7 +54,7 @@ export function classifyProvisioning(
   raw: RawError | null,
 ): ProvisioningFailure {
   const body = err.result as { message?: unknown; status?: unknown } | undefined
-  const detail = typeof body?.message === 'string' ? body.message : undefined
+  const detail = typeof body?.message === 'string' ? clip(body.message) : undefined
   switch (err.name) {
     case 'UnauthorizedError':
       return new ProvisioningFailure('bad-credentials', { kind: 'unauthorized', detail }, true)
@@ -59,7 +68,7 @@ export function classifyProvisioning(
         'protocol',
         {
           kind: 'not-assigned',
-          status: typeof body?.status === 'string' ? body.status : err.message,
+          status: clip(typeof body?.status === 'string' ? body.status : String(err.message)),
         },
         false,
       )
@@ -70,7 +79,7 @@ export function classifyProvisioning(
       raw.code === 2 ? 'bad-settings' : fatal ? 'bad-credentials' : 'unreachable'
     return new ProvisioningFailure(code, { kind: 'refused', connack: raw.code }, fatal)
   }
-  const error = raw ? socketError(raw) : { message: err.message }
+  const error = raw ? socketError(raw) : { message: clip(String(err.message)) }
   return new ProvisioningFailure('unreachable', { kind: 'unreachable', error }, false)
 }
 

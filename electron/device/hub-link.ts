@@ -4,7 +4,7 @@ import deviceMqtt from 'azure-iot-device-mqtt'
 import mqttBase from 'azure-iot-mqtt-base'
 import type { Transport } from '../../shared/domain'
 import { type HubProblem, type LinkLoss, describeLoss } from '../../shared/timeline'
-import { Aborted, classifyHubConnect, socketError } from './errors'
+import { Aborted, classifyHubConnect, clip, socketError } from './errors'
 import { timedOut, withTimeout } from './timing'
 import { type Delivery, WireTap, parseMethodTopic } from './wire'
 
@@ -114,7 +114,7 @@ export class HubLink {
       connectTimeoutMs: o.connectTimeoutMs,
       onDropped: (t, why) => handlers.dropped(t, why),
       // The SDK's state is unknown after it threw: this link is done, the engine builds another.
-      onFault: (e) => this.fail({ kind: 'sdk-fault', detail: e.message }),
+      onFault: (e) => this.fail({ kind: 'sdk-fault', detail: clip(e.message) }),
     })
     this.base = new MqttBase(this.tap.provider)
     this.auth = SharedAccessKeyAuthenticationProvider.fromConnectionString(

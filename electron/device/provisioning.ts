@@ -4,7 +4,7 @@ import provisioningMqtt from 'azure-iot-provisioning-device-mqtt'
 import symmetricKey from 'azure-iot-security-symmetric-key'
 import type { Transport } from '../../shared/domain'
 import { describeSocketError } from '../../shared/timeline'
-import { Aborted, ProvisioningFailure, classifyProvisioning, socketError } from './errors'
+import { Aborted, ProvisioningFailure, classifyProvisioning, clip, socketError } from './errors'
 import { WireTap } from './wire'
 
 // The Azure packages are CommonJS; Node's ESM loader only finds some of their named exports.
@@ -109,7 +109,7 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
           reject(
             new ProvisioningFailure(
               'unreachable',
-              { kind: 'dropped', detail: `the provisioning SDK failed: ${e.message}` },
+              { kind: 'dropped', detail: `the provisioning SDK failed: ${clip(e.message)}` },
               false,
             ),
           ),

@@ -1,4 +1,5 @@
 import { HubRefused, LinkDown, type HubLink } from './hub-link'
+import { clip } from './errors'
 import type { Outbox, OutboxItem } from './outbox'
 
 export interface SenderHooks {
@@ -109,7 +110,7 @@ export class Sender {
           this.hooks.refused(item, e.message)
         } else if (!(e instanceof LinkDown)) {
           // A send failed on a link that still looks up: do not trust it, start over.
-          link.fail({ kind: 'send-failed', detail: e.message })
+          link.fail({ kind: 'send-failed', detail: clip(String(e.message)) })
         }
         this.pump()
       },

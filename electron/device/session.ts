@@ -27,7 +27,7 @@ import type { DeviceSessionApi, DeviceSessionEvents, DeviceSessionOptions } from
 import { defaultBackoff } from './backoff'
 import { ConnectionStateTracker, type EntryExtras } from './connection-state'
 import { DeviceStore } from './device-store'
-import { Aborted, ProvisioningFailure } from './errors'
+import { Aborted, ProvisioningFailure, clip } from './errors'
 import { Health } from './health'
 import { HubConnectError, HubLink, LinkDown } from './hub-link'
 import { Inbound } from './inbound'
@@ -127,8 +127,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       provisioningTimeoutMs: options.provisioningTimeoutMs ?? 30_000,
       twinTimeoutMs: options.twinTimeoutMs ?? 10_000,
-      tokenValiditySec: options.tokenValiditySec ?? 3600,
-      tokenRenewalMarginSec: options.tokenRenewalMarginSec ?? 900,
+      ...tokenLifetime(options.tokenValiditySec, options.tokenRenewalMarginSec),
       policy: {
         backoff: { ...defaultBackoff, ...options.backoff },
         healthyLinkMs: options.healthyLinkMs ?? policyDefaults.healthyLinkMs,
@@ -211,7 +210,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
    */
   async restart(fault: unknown): Promise<void> {
     if (this.closed) return
-    const detail = fault instanceof Error ? fault.message : String(fault)
+    const detail = clip(fault instanceof Error ? fault.message : String(fault))
     const cause: TimelineCause = { code: 'fault', detail }
     this.lastError = { code: 'internal', message: describeCause(cause) }
     this.tracker.note(cause)
@@ -380,7 +379,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       const failure =
         e instanceof ProvisioningFailure
           ? e
-          : new ProvisioningFailure('internal', { kind: 'dropped', detail: String(e) }, false)
+          : new ProvisioningFailure('internal', { kind: 'dropped', detail: clip(String(e)) }, false)
       this.health.dpsFailed(failure.problem)
       if (failure.fatal) {
         this.fail(failure.toAppError())
@@ -735,6 +734,19 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     this.lastError = error
     this.emit('changed')
   }
+}
+
+/**
+ * The SDK renews a token `margin` seconds before it expires, so the margin must be shorter than
+ * the lifetime; out-of-range values fall back to what the SDK itself uses (3600 s, 900 s).
+ */
+function tokenLifetime(validity?: number, margin?: number) {
+  const whole = (v: number | undefined) =>
+    typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : undefined
+  const tokenValiditySec = Math.max(2, whole(validity) ?? 3600)
+  const asked = whole(margin) ?? Math.min(900, Math.floor(tokenValiditySec / 4))
+  const tokenRenewalMarginSec = Math.min(Math.max(1, asked), tokenValiditySec - 1)
+  return { tokenValiditySec, tokenRenewalMarginSec }
 }
 
 function hubError(p: HubProblem, freshAssignment: boolean): AppError {

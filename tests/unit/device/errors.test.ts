@@ -62,6 +62,16 @@ describe('classifyProvisioning', () => {
     })
   })
 
+  it('bounds what it quotes: a server can send a megabyte of error text', () => {
+    const e = Object.assign(named('UnauthorizedError'), {
+      result: { message: 'x'.repeat(1 << 20) },
+    })
+    expect(classifyProvisioning(e, null).message.length).toBeLessThan(400)
+    expect(classifyProvisioning(new Error('y'.repeat(1 << 20)), null).message.length).toBeLessThan(
+      400,
+    )
+  })
+
   it('quotes DPS error text when there is some', () => {
     const e = Object.assign(named('UnauthorizedError'), { result: { message: 'token expired' } })
     expect(classifyProvisioning(e, null).message).toMatch(/token expired/)
