@@ -144,7 +144,7 @@ export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): 
     hub,
     via,
     start,
-    attempt: via === 'cache' ? ++s.hubAttempts : s.hubAttempts,
+    attempt: via === 'cache' || waitMs > 0 ? ++s.hubAttempts : s.hubAttempts,
     waitMs,
     ...(why ? { why } : {}),
   })

@@ -304,7 +304,7 @@ describe('the reconnect policy, transition by transition', () => {
     )
     expect(
       steps.map((s) => (s.next === 'hub' || s.next === 'dps' ? `${s.next} ${s.attempt}` : s.next)),
-    ).toEqual(['stay', 'hub 1', 'dps 1', 'hub 1', 'dps 2'])
+    ).toEqual(['stay', 'hub 1', 'dps 1', 'hub 2', 'dps 2'])
   })
 })
 
