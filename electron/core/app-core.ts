@@ -197,7 +197,10 @@ export class AppCore {
     }
     this.emit('app:changed', this.appInfo())
     return this.serial(async () => {
+      const session = this.session
       if (this.stopped) return
+      // The engine can start its connection over itself, keeping its timeline and counters.
+      if (restart && session?.restart) return session.restart(err)
       const carried = this.carriedOptions()
       await this.closeSession()
       await this.activate(carried, restart)

@@ -1,6 +1,7 @@
 import { actions, useApp } from '../store'
 import { moveFigure, stateDetail, stateLabels, stateTone, uptime } from '../format'
 import { useNow } from '../hooks'
+import { ProfileSwitcher } from './ProfileSwitcher'
 
 export function Header() {
   const snapshot = useApp((s) => s.snapshot)
@@ -12,9 +13,9 @@ export function Header() {
     return (
       <header className="header">
         <div className="header-row">
-          <span className="device-id" data-testid="header-device">
+          <h1 className="device-id" data-testid="header-device">
             …
-          </span>
+          </h1>
           <span className="state" data-testid="header-state" data-state="loading">
             <span className="dot dot-off" /> Starting
           </span>
@@ -32,9 +33,9 @@ export function Header() {
   return (
     <header className="header">
       <div className="header-row">
-        <span className="device-id" data-testid="header-device" title={`model ${snapshot.modelId}`}>
+        <h1 className="device-id" data-testid="header-device" title={`model ${snapshot.modelId}`}>
           {snapshot.deviceId}
-        </span>
+        </h1>
         <span className={`state state-${tone}`} data-testid="header-state" data-state={state.kind}>
           <span className={`dot dot-${tone}`} />
           {stateLabels[state.kind]}
@@ -70,6 +71,7 @@ export function Header() {
             {info.mode === 'lab' ? 'embedded lab' : 'IoT Central'} · {info.shell}
           </span>
         )}
+        <ProfileSwitcher />
       </div>
       <div className="header-row header-stats">
         <Stat

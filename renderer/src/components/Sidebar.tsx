@@ -2,7 +2,6 @@ import { useState } from 'react'
 import { actions, useApp } from '../store'
 import { Behaviours } from './Behaviours'
 import { LabPanel } from './LabPanel'
-import { ProfileSwitcher } from './ProfileSwitcher'
 
 export function Sidebar() {
   const settings = useApp((s) => s.settings)
@@ -20,10 +19,7 @@ export function Sidebar() {
             <dd data-testid="device-mode">
               {settings.mode === 'lab' ? 'lab (embedded)' : 'IoT Central'}
             </dd>
-            <dt>profile</dt>
-            <dd>
-              <ProfileSwitcher />
-            </dd>
+
             <dt>scope</dt>
             <dd className="mono">{settings.idScope || '—'}</dd>
             <dt>DPS</dt>

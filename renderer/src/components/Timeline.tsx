@@ -1,11 +1,14 @@
 import { useDeferredValue, useMemo, useState } from 'react'
-import type { TimelineEntry } from '../../../shared/domain'
+import { TIMELINE_RETENTION, type TimelineEntry } from '../../../shared/domain'
 import { type HubNamer, describeCause, hubNamer } from '../../../shared/timeline'
 import { clock, duration, stateLabels, stateTone } from '../format'
 import { useApp } from '../store'
 import { VirtualList } from './VirtualList'
 
 const ROW_HEIGHT = 28
+/** A filter is a few words; what is echoed back of it is bounded too. */
+const maxFilterChars = 200
+const echo = (q: string) => (q.length > 60 ? `${q.slice(0, 60)}…` : q)
 
 export function Timeline() {
   const timeline = useApp((s) => s.timeline)
@@ -20,6 +23,19 @@ export function Timeline() {
     const list = q ? timeline.filter((e) => matches(e, q, hubLabels)) : timeline
     return list
   }, [timeline, deferred, hubLabels])
+  // Newest first: a new entry goes on top. The list keeps a reader's place below it.
+  const anchor = useMemo(
+    () => ({
+      firstKey: rows.length ? rows[rows.length - 1]!.id : null,
+      indexOf: (id: number) => {
+        const at = indexById(rows, id)
+        return at < 0 ? -1 : rows.length - 1 - at
+      },
+    }),
+    [rows],
+  )
+  // Entry ids count from 1 in a session: a first id above 1 means older entries were not kept.
+  const dropped = timeline.length ? timeline[0]!.id - 1 : 0
 
   const exportJsonl = () => {
     const text =
@@ -44,6 +60,15 @@ export function Timeline() {
             ? `${timeline.length} entries`
             : `${rows.length} of ${timeline.length}`}
         </span>
+        {dropped > 0 && (
+          <span
+            className="muted small"
+            data-testid="timeline-retention"
+            title={`The app keeps the last ${TIMELINE_RETENTION.toLocaleString()} entries; export regularly to keep more.`}
+          >
+            (the first {dropped.toLocaleString()} were not kept)
+          </span>
+        )}
         <span className="spacer" />
         <input
           type="search"
@@ -52,7 +77,8 @@ export function Timeline() {
           aria-label="Filter the timeline"
           data-testid="timeline-filter"
           value={filter}
-          onChange={(e) => setFilter(e.target.value)}
+          maxLength={maxFilterChars}
+          onChange={(e) => setFilter(e.target.value.slice(0, maxFilterChars))}
         />
         <button
           type="button"
@@ -74,11 +100,13 @@ export function Timeline() {
         count={rows.length}
         rowHeight={ROW_HEIGHT}
         testId="timeline-list"
+        label="Timeline entries, newest first"
+        anchor={anchor}
         empty={
           <div className="empty" data-testid="timeline-empty">
             {timeline.length === 0
               ? 'No transitions yet.'
-              : `Nothing matches “${deferred.trim()}”.`}
+              : `Nothing matches “${echo(deferred.trim())}”.`}
           </div>
         }
         renderRow={(i) => {
@@ -151,4 +179,18 @@ function matches(e: TimelineEntry, q: string, labels: Record<string, string>): b
     .join(' ')
     .toLowerCase()
   return hay.includes(q)
+}
+
+/** Where the entry with `id` is in a list sorted by id (entries arrive in id order). */
+function indexById(list: TimelineEntry[], id: number): number {
+  let lo = 0
+  let hi = list.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const v = list[mid]!.id
+    if (v === id) return mid
+    if (v < id) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -1
 }

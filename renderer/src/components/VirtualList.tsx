@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react'
 
 interface Props {
   count: number
@@ -11,7 +11,16 @@ interface Props {
   /** What the list holds, for screen readers (it is a focusable, scrollable region). */
   label?: string
   empty?: ReactNode
+  /**
+   * For lists whose new items arrive at the top (newest first): the key of the item at index 0,
+   * and where an earlier key is now. A reader scrolled down keeps their place while items arrive,
+   * and a "N new" button takes them back to the top.
+   */
+  anchor?: { firstKey: number | null; indexOf: (key: number) => number }
 }
+
+/** Within this of the top, the reader is "at the newest" and new items simply appear. */
+const atTopPx = 4
 
 /**
  * A fixed-row-height virtual list: only the rows in view (plus a few) are in the DOM, so tens of
@@ -26,10 +35,13 @@ export function VirtualList({
   testId,
   label,
   empty,
+  anchor,
 }: Props) {
   const ref = useRef<HTMLDivElement>(null)
   const [scrollTop, setScrollTop] = useState(0)
   const [height, setHeight] = useState(400)
+  const [unseen, setUnseen] = useState(0)
+  const firstKey = useRef(anchor?.firstKey ?? null)
 
   useEffect(() => {
     const el = ref.current
@@ -40,6 +52,22 @@ export function VirtualList({
     ro.observe(el)
     return () => ro.disconnect()
   }, [])
+
+  // Before paint: items that arrived above a reader scrolled down push the scroll position by
+  // exactly their height, so the rows under the reader's eyes do not move.
+  useLayoutEffect(() => {
+    if (!anchor) return
+    const before = firstKey.current
+    firstKey.current = anchor.firstKey
+    const el = ref.current
+    if (!el || before === null || anchor.firstKey === before) return
+    const shift = anchor.indexOf(before)
+    if (shift <= 0) return
+    if (el.scrollTop <= atTopPx) return
+    el.scrollTop += shift * rowHeight
+    setScrollTop(el.scrollTop)
+    setUnseen((n) => n + shift)
+  }, [anchor, rowHeight])
 
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan)
   const last = Math.min(count, Math.ceil((scrollTop + height) / rowHeight) + overscan)
@@ -57,19 +85,38 @@ export function VirtualList({
   }
 
   return (
-    <div
-      ref={ref}
-      // Scrollable from the keyboard too: it takes focus, then the arrow keys scroll it.
-      tabIndex={0}
-      role="region"
-      aria-label={label}
-      className={`vlist ${className ?? ''}`}
-      data-testid={testId}
-      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
-    >
-      {count === 0 && empty}
-      <div className="vlist-inner" style={{ height: count * rowHeight }}>
-        {rows}
+    <div className="vlist-frame">
+      {unseen > 0 && (
+        <button
+          type="button"
+          className="vlist-new"
+          data-testid={testId ? `${testId}-new` : undefined}
+          onClick={() => {
+            ref.current?.scrollTo({ top: 0 })
+            setUnseen(0)
+          }}
+        >
+          {unseen} new ↑
+        </button>
+      )}
+      <div
+        ref={ref}
+        // Scrollable from the keyboard too: it takes focus, then the arrow keys scroll it.
+        tabIndex={0}
+        role="region"
+        aria-label={label}
+        className={`vlist ${className ?? ''}`}
+        data-testid={testId}
+        onScroll={(e) => {
+          const top = e.currentTarget.scrollTop
+          setScrollTop(top)
+          if (top <= atTopPx) setUnseen(0)
+        }}
+      >
+        {count === 0 && empty}
+        <div className="vlist-inner" style={{ height: count * rowHeight }}>
+          {rows}
+        </div>
       </div>
     </div>
   )

@@ -391,3 +391,23 @@ describe('AppCore when things break', () => {
     await core.stop()
   })
 })
+
+describe('AppCore when the engine can restart itself', () => {
+  it('asks the session to start over (timeline and counters kept) instead of building a new one', async () => {
+    const deps = fakeDeps()
+    const create = deps.createSession.bind(deps)
+    const restarts: unknown[] = []
+    deps.createSession = (o) => {
+      const s = create(o) as FakeSession & { restart?: (f: unknown) => Promise<void> }
+      s.restart = async (f) => void restarts.push(f)
+      return s
+    }
+    const { core } = await makeCore(deps)
+    await core.start()
+    const fault = new TypeError('callback is not a function')
+    await core.recoverFromFault(fault, 'uncaught exception')
+    expect(restarts).toEqual([fault])
+    expect(deps.sessions).toHaveLength(1)
+    await core.stop()
+  })
+})

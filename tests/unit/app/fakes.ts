@@ -104,6 +104,8 @@ export class FakeSession extends EventEmitter implements DeviceSessionApi {
       desired: {},
       lastError: null,
       hubLabels: { ...this.options.hubLabels },
+      hubHealth: {},
+      dpsHealth: { status: 'unknown', at: null },
     }
   }
   timeline(): TimelineEntry[] {
