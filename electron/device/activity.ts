@@ -18,7 +18,8 @@ import { Ring } from './logs'
 export class Activity {
   readonly counters: Counters = zeroCounters()
   readonly timeline = new Ring<TimelineEntry>(TIMELINE_RETENTION)
-  readonly telemetry = new Ring<TelemetrySample>(300)
+  /** About thirty minutes of readings even at the fastest period (0.1 s): what the plot shows after a reload. */
+  readonly telemetry = new Ring<TelemetrySample>(20_000)
   readonly inbound = new Ring<InboundEntry>(300)
   readonly reported = new Ring<ReportedEntry>(300)
   /** Reported values and desired-property acknowledgements, as this device last sent them. */
