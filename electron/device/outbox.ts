@@ -46,6 +46,9 @@ export interface OutboxOptions {
 
 const journalName = 'outbox.jsonl'
 
+/** The journal line that records an item (one JSON object, the item's fields after `op`). */
+const addLine = (item: OutboxItem): string => `{"op":"add",${JSON.stringify(item).slice(1)}\n`
+
 /** Errors that mean "this platform cannot fsync a directory", not "the disk failed". */
 const noDirSync = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EBADF'])
 
@@ -65,6 +68,8 @@ const noDirSync = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EB
  */
 export class Outbox {
   private readonly items = new Map<number, OutboxItem>()
+  /** Each live item's `add` line as journaled, so compaction copies text instead of re-serializing. */
+  private readonly addLines = new Map<number, string>()
   private readonly fs: OutboxFs
   private readonly dir: string
   private readonly path: string
@@ -74,6 +79,9 @@ export class Outbox {
   private lastId = 0
   private lastSeq = 0
   private garbage = 0
+  /** `done` lines not yet written, and the write scheduled for them (see settle). */
+  private doneLines: string[] = []
+  private flushing: NodeJS.Immediate | null = null
   /** A compaction renamed the journal but could not yet make that rename durable. */
   private renameUnsynced = false
   private readonly unlock: () => void
@@ -132,12 +140,10 @@ export class Outbox {
       const id = ++lastId
       return input.kind === 'telemetry' ? { ...input, id, seq: ++lastSeq } : { ...input, id }
     })
+    const lines = items.map(addLine)
     const size = this.fs.fstatSync(fd).size
     try {
-      this.write(
-        fd,
-        items.map((item) => ({ op: 'add' as const, ...item })),
-      )
+      this.write(fd, lines.join(''))
       this.fs.fdatasyncSync(fd)
     } catch (e) {
       // Cut off what part of the lines made it, so the next record does not start mid-line.
@@ -150,7 +156,10 @@ export class Outbox {
     }
     this.lastId = lastId
     this.lastSeq = lastSeq
-    for (const item of items) this.items.set(item.id, item)
+    items.forEach((item, i) => {
+      this.items.set(item.id, item)
+      this.addLines.set(item.id, lines[i]!)
+    })
     const dropped: OutboxItem[] = []
     while (this.items.size > this.limit) {
       const oldest = this.items.values().next().value as OutboxItem
@@ -163,23 +172,54 @@ export class Outbox {
   /**
    * Removes an item. Neither fsynced nor allowed to throw: losing a `done` line (in a crash, or
    * to a full disk) only means the item is sent again after a restart — a duplicate the hub can
-   * recognise by message id, never a loss.
+   * recognise by message id, never a loss. So the lines of the acknowledgements that arrive
+   * together (a backlog's PUBACKs come in bursts) are written together, once this turn of the
+   * event loop is over, instead of one write each.
    */
   settle(id: number, why: Settlement): void {
-    if (!this.items.delete(id)) return
-    try {
-      this.write(this.appendFd(), [{ op: 'done', id, why }])
-      if (++this.garbage > Math.max(256, this.items.size)) this.compact()
-    } catch {
-      // Compaction is retried after the next settlement; the journal stays valid meanwhile.
+    if (!this.items.delete(id) || this.closed) return
+    this.addLines.delete(id)
+    this.doneLines.push(`{"op":"done","id":${id},"why":"${why}"}\n`)
+    if (++this.garbage > Math.max(256, this.items.size)) {
+      try {
+        this.compact()
+      } catch {
+        // Compaction is retried after the next settlement; the journal stays valid meanwhile.
+      }
     }
+    if (this.doneLines.length > 0 && !this.flushing)
+      this.flushing = setImmediate(() => this.writeDone())
   }
 
   close(): void {
     if (this.closed) return
+    this.writeDone()
     this.closed = true
     this.closeFd()
     this.unlock()
+  }
+
+  /** Writes the pending `done` lines in one go (see settle). Never throws. */
+  private writeDone(): void {
+    if (this.flushing) clearImmediate(this.flushing)
+    this.flushing = null
+    if (this.doneLines.length === 0 || this.closed) return
+    const lines = this.doneLines.splice(0)
+    let fd = -1
+    let size = 0
+    try {
+      fd = this.appendFd()
+      size = this.fs.fstatSync(fd).size
+      this.write(fd, lines.join(''))
+    } catch {
+      // Cut off a torn line so the next record starts on its own; the lines themselves are let
+      // go (duplicates after a restart at worst) and the next compaction drops those items.
+      try {
+        if (fd >= 0) this.fs.ftruncateSync(fd, size)
+      } catch {
+        // Replay skips a torn line.
+      }
+    }
   }
 
   private appendFd(): number {
@@ -206,8 +246,8 @@ export class Outbox {
     }
   }
 
-  private write(fd: number, lines: Line[]): void {
-    const bytes = Buffer.from(lines.map((l) => JSON.stringify(l) + '\n').join(''))
+  private write(fd: number, text: string): void {
+    const bytes = Buffer.from(text)
     // writeSync may write less than asked: a short write left as is would be a torn line.
     for (let done = 0; done < bytes.length;)
       done += this.fs.writeSync(fd, bytes, done, bytes.length - done)
@@ -227,10 +267,12 @@ export class Outbox {
       } else if (line.op === 'add') {
         const { op: _op, ...item } = line
         this.items.set(item.id, item)
+        this.addLines.set(item.id, addLine(item))
         this.lastId = Math.max(this.lastId, item.id)
         if (item.kind === 'telemetry') this.lastSeq = Math.max(this.lastSeq, item.seq)
       } else if (line.op === 'done') {
         this.items.delete(line.id)
+        this.addLines.delete(line.id)
       }
     }
   }
@@ -238,13 +280,11 @@ export class Outbox {
   /** Writes meta + live items to a temporary file, syncs it, renames it over the journal, syncs the folder. */
   private rewrite(): void {
     const tmp = this.path + '.tmp'
-    const lines: Line[] = [
-      { op: 'meta', lastId: this.lastId, lastSeq: this.lastSeq },
-      ...[...this.items.values()].map((i) => ({ op: 'add' as const, ...i })),
-    ]
+    const meta: Line = { op: 'meta', lastId: this.lastId, lastSeq: this.lastSeq }
+    const text = JSON.stringify(meta) + '\n' + [...this.addLines.values()].join('')
     const fd = this.fs.openSync(tmp, 'w')
     try {
-      this.write(fd, lines)
+      this.write(fd, text)
       this.fs.fsyncSync(fd)
     } catch (e) {
       this.fs.closeSync(fd)
@@ -258,6 +298,8 @@ export class Outbox {
     this.fs.closeSync(fd)
     this.fs.renameSync(tmp, this.path)
     this.garbage = 0
+    // The new journal holds only live items: what the pending lines would have said is in it.
+    this.doneLines.length = 0
     this.renameUnsynced = true
     try {
       this.syncDir()
