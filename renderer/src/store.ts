@@ -195,9 +195,10 @@ export async function reloadAll(fresh: boolean): Promise<void> {
   }))
 }
 
-/** A fetched list plus whatever events arrived meanwhile with newer ids. */
+/** A fetched list plus whatever events arrived meanwhile with newer ids, within the bound. */
 function mergeList<T extends { id: number }>(fetched: T[], live: T[], max: number): T[] {
-  return appendById(fetched, live, max)
+  const all = appendById(fetched, live, max)
+  return all.length > max ? all.slice(all.length - max) : all
 }
 
 function mergeTelemetry(fetched: TelemetrySample[], live: TelemetrySample[]): TelemetrySample[] {
