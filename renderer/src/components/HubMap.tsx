@@ -124,19 +124,20 @@ export function HubMap() {
         {model.hubs.map((h, i) => (
           <Hub key={h.host} hub={h} x={hubX(i, n)} />
         ))}
-        <line
-          x1={deviceX}
-          y1={deviceY + 10}
-          x2={model.device.on ? deviceX : W / 2}
-          y2={model.device.on ? hubY - 22 : dpsY + 17}
-          className={model.device.on ? 'map-link' : 'map-link map-link-searching'}
-        />
         <g
           className={`map-device map-device-${model.device.state}`}
           style={{ transform: `translateX(${deviceX}px)` }}
           data-testid="map-device"
           data-state={model.device.state}
         >
+          {/* Drawn with the device, so the link moves with it between hubs. */}
+          <line
+            x1="0"
+            y1={model.device.on ? deviceY + 10 : deviceY - 10}
+            x2={model.device.on ? 0 : W / 2 - deviceX}
+            y2={model.device.on ? hubY - 22 : dpsY + 17}
+            className={model.device.on ? 'map-link' : 'map-link map-link-searching'}
+          />
           <circle cx="0" cy={deviceY} r="10" />
           <text x="16" y={deviceY + 4} className="map-sub">
             {model.device.id}

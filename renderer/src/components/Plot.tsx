@@ -83,17 +83,21 @@ export function Plot({ samples, series, markers = [], off = false, periodMs = 50
           {t.text}
         </text>
       ))}
-      {m.markers.map((mk) => (
+      {m.markers.map((mk, i) => (
         <g
           key={`${mk.kind}-${mk.at}`}
           className={`plot-marker plot-marker-${mk.kind}`}
           data-testid="plot-marker"
           data-kind={mk.kind}
         >
+          <title>{`${mk.kind} at ${new Date(mk.at).toLocaleTimeString()}`}</title>
           <line x1={mk.x} x2={mk.x} y1={top} y2={y0} />
-          <text x={mk.x + 2} y={top + 9} className="plot-marker-label">
-            {mk.kind === 'failover' ? 'failover' : 'failback'}
-          </text>
+          {/* Labels only where they have room; the line and its tooltip say it anyway. */}
+          {(i === m.markers.length - 1 || m.markers[i + 1]!.x - mk.x > 44) && (
+            <text x={mk.x + 2} y={top + 9} className="plot-marker-label">
+              {mk.kind}
+            </text>
+          )}
         </g>
       ))}
       {m.series.map((s) =>
