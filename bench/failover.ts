@@ -1,46 +1,48 @@
-import type { TimelineEntry } from '../shared/domain'
-import { type Bench, control, dpsRegistrations, stats, until } from './setup'
+import { columns, nextMove } from './moves'
+import { type Bench, control, dpsRegistrations, hubOf, mark, since, stats, until } from './setup'
 
 /**
- * Failover time (the call `lizard failover` makes → first telemetry acknowledged on the other
- * hub, the session's own measurement), alternating failover and failback; then reconnect time
- * after a hub restart (killed and brought straight back) with the cached-hub fast path and
- * without it (every reconnect through DPS, as the reference samples do).
+ * `manual-failover` then `manual-failback` (what `lizard failover`/`failback` and IoT Central's
+ * API call), in turn, `runs` times each: control call → link lost → connected on the other hub
+ * → first message acknowledged there.
  */
-export async function benchFailover(bench: Bench, runs: number) {
-  const { lab } = bench
+export async function benchFailover(bench: Bench) {
+  const { lab, o } = bench
   const deviceId = 'bench-failover'
   const session = bench.session(deviceId)
-  const marked: TimelineEntry[] = []
-  // The move's second figure: hub lost → first message acknowledged on the new hub.
-  session.on('timeline', (e) => e.cause?.code === 'move-acked' && marked.push(e))
-  const connected = () => session.snapshot().state.kind === 'connected'
   await session.connect()
-  await until('first connection', connected)
-
-  const failoverMs: number[] = []
-  const connectMs: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const before = marked.length
-    const from = (session.timeline().at(-1)?.id ?? 0) + 1
-    await control(lab, 'POST', `/system/iothub/devices/${deviceId}/manual-${i % 2 === 0 ? 'failover' : 'failback'}`)
-    const done = await until('hub move completed', () => marked.length > before && marked.at(-1))
-    failoverMs.push(done.durationMs!)
-    connectMs.push(lostToConnected(session.timeline().filter((e) => e.id >= from)))
+  await until('first acknowledgement', () => session.snapshot().counters.telemetryAcked > 0)
+  const moves = {
+    failover: [] as Awaited<ReturnType<typeof nextMove>>[],
+    failback: [] as Awaited<ReturnType<typeof nextMove>>[],
+  }
+  for (let i = 0; i < o.runs * 2; i++) {
+    const kind = i % 2 === 0 ? 'failover' : 'failback'
+    const from = mark(session)
+    const t0 = Date.now()
+    await control(lab, 'POST', `/system/iothub/devices/${deviceId}/manual-${kind}`)
+    moves[kind].push(await nextMove(session, from, t0, 60_000))
   }
   await session.close()
-  return {
-    failoverMs: stats(failoverMs),
-    failoverConnectMs: stats(connectMs),
+  const figures = (m: typeof moves.failover) => {
+    const c = columns(m)
+    return {
+      connectedMs: stats(c.connectedMs),
+      firstAckMs: stats(c.firstAckMs),
+      engineConnectedMs: stats(c.engineConnectedMs),
+      engineFirstAckMs: stats(c.engineFirstAckMs),
+    }
   }
+  return { runs: o.runs, failover: figures(moves.failover), failback: figures(moves.failback) }
 }
 
-function lostToConnected(entries: TimelineEntry[]): number {
-  return entries.find((e) => e.state === 'connected')!.at - entries.find((e) => e.state === 'lost')!.at
-}
-
-export async function benchHubRestart(bench: Bench, runs: number, useCachedHub: boolean) {
-  const { lab } = bench
+/**
+ * The device's hub killed and brought straight back (a hub restart; DPS never notices): link
+ * lost → connected again, with the cached-hub fast path and with every reconnect through DPS
+ * (as the reference samples do), and the DPS registrations each made.
+ */
+export async function benchHubRestart(bench: Bench, useCachedHub: boolean) {
+  const { lab, o } = bench
   const deviceId = useCachedHub ? 'bench-restart-cached' : 'bench-restart-dps'
   const session = bench.session(deviceId, { useCachedHub })
   const connected = () => session.snapshot().state.kind === 'connected'
@@ -48,13 +50,18 @@ export async function benchHubRestart(bench: Bench, runs: number, useCachedHub: 
   await until('first connection', connected)
   const dpsBefore = await dpsRegistrations(lab, deviceId)
   const samples: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const hub = session.snapshot().hub!.host === lab.hubs.a.host ? 'a' : 'b'
-    const from = (session.timeline().at(-1)?.id ?? 0) + 1
+  for (let i = 0; i < o.runs; i++) {
+    const hub = hubOf(lab, session.snapshot().hub?.host)!
+    const from = mark(session)
     await control(lab, 'POST', `/hubs/${hub}/kill`)
     await control(lab, 'POST', `/hubs/${hub}/restore`)
-    await until('reconnected', () => connected() && session.timeline().some((e) => e.id >= from && e.state === 'connected'))
-    samples.push(lostToConnected(session.timeline().filter((e) => e.id >= from)))
+    const back = await until('reconnected', () => {
+      const span = since(session, from)
+      const lost = span.find((e) => e.state === 'lost')
+      const again = span.find((e) => e.state === 'connected')
+      return lost && again && connected() ? again.at - lost.at : null
+    })
+    samples.push(back)
   }
   const dpsCalls = (await dpsRegistrations(lab, deviceId)) - dpsBefore
   await session.close()

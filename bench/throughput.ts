@@ -1,58 +1,102 @@
-import mqtt from 'mqtt'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { Outbox } from '../electron/device/outbox'
-import { deriveDeviceKey, makeSasToken } from '../lab/sas'
-import { type Bench, control, until } from './setup'
+import type { LabFacts } from '../tests/integration/fixtures/engine'
+import { type Bench, labTelemetry, median, ratio } from './setup'
+import type { WorkerJob, WorkerMode, WorkerResult } from './throughput-worker'
+
+const contenders: { mode: WorkerMode; name: string }[] = [
+  { mode: 'raw', name: 'rawMqttJs' },
+  { mode: 'drain', name: 'engineDrain' },
+  { mode: 'burst-group', name: 'engineBurstGroupCommit' },
+  { mode: 'burst-single', name: 'engineBurstOneByOne' },
+]
+
+function runWorker(job: WorkerJob): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'throughput-worker.ts')],
+      {
+        env: { ...process.env, BENCH_WORKER: JSON.stringify(job) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.on('error', reject)
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as WorkerResult)
+        : reject(new Error(`bench: throughput worker ${job.mode} exited with ${code}`)),
+    )
+  })
+}
 
 /**
- * Telemetry throughput on the same lab hub: our engine draining an outbox backlog of `n`
- * messages (journal, ordered window, PUBACK tracking) against raw mqtt.js publishing `n` QoS 1
- * messages of the same shape as fast as it can.
+ * Telemetry throughput on one lab hub, each contender in a fresh process of its own (the lab
+ * stays in this one), --throughput-runs times in turn, medians reported:
+ *   rawMqttJs               the SDK's own mqtt.js 4.x, n QoS 1 publishes at once, same topic,
+ *                           properties and payload as the engine's
+ *   engineDrain             the engine (DeviceSession) sending a backlog of n journaled readings
+ *   engineBurstGroupCommit  the engine's parts given n readings at once: journaled with one
+ *                           fsync (GroupCommit), then sent
+ *   engineBurstOneByOne     the same, each reading journaled with its own fsync (what the
+ *                           session does for the one reading each telemetry tick makes)
+ * Each run: ms from the first message handed over to the last PUBACK; CPU time of the
+ * contender's process over that span; its resident memory at the end and at its peak.
  */
-export async function benchThroughput(bench: Bench, n: number) {
-  const { lab } = bench
-  const body = { temp: 21.5, humidity: 40.25 }
-
-  // Engine: fill the journal as an offline device would, then connect and drain it.
-  const deviceId = 'bench-throughput'
-  const outbox = new Outbox(join(bench.dir, 'devices', deviceId), n + 10)
-  for (let i = 0; i < n; i++) outbox.add({ kind: 'telemetry', at: Date.now(), body })
-  outbox.close()
-  const session = bench.session(deviceId, { behaviours: { telemetry: false, reportedProperties: false }, outboxLimit: n + 10 })
-  await session.connect()
-  await until('connected', () => session.snapshot().state.kind === 'connected')
-  const start = Date.now()
-  await until('backlog drained', () => session.snapshot().counters.acknowledged >= n, 120_000)
-  const engineMs = Date.now() - start
-  await session.close()
-
-  // Raw mqtt.js against the same hub, as a registered device of the same enrollment.
-  const rawId = 'bench-raw'
-  lab.state.register(rawId)
-  const host = lab.hubs[lab.state.devices.get(rawId)!.homeHub].host
-  const key = deriveDeviceKey(lab.groupPrimaryKey, rawId)
-  const client = await mqtt.connectAsync(`mqtts://${host}`, {
-    clientId: rawId,
-    username: `${host}/${rawId}/?api-version=2021-04-12`,
-    password: makeSasToken(key, encodeURIComponent(`${host}/devices/${rawId}`), Math.floor(Date.now() / 1000) + 3600),
-    ca: lab.ca,
-    clean: false,
-    reconnectPeriod: 0,
-  })
-  const payload = JSON.stringify(body)
-  const rawStart = Date.now()
-  await Promise.all(
-    Array.from({ length: n }, (_, i) =>
-      client.publishAsync(`devices/${rawId}/messages/events/%24.mid=${rawId}-${i + 1}&%24.ct=application%2Fjson&%24.ce=utf-8&seq=${i + 1}`, payload, { qos: 1 }),
-    ),
-  )
-  const rawMs = Date.now() - rawStart
-  await client.endAsync()
-
-  const received = async (id: string) => (await control<{ stats: { unique: number } }>(lab, 'GET', `/devices/${id}/telemetry`, undefined)).stats.unique
+export async function benchThroughput(bench: Bench) {
+  const { lab, o } = bench
+  const n = o.messages
+  const { idScope, groupPrimaryKey, dpsHost, ca, controlUrl, hubs } = lab
+  const facts: LabFacts = { idScope, groupPrimaryKey, dpsHost, ca, controlUrl, hubs }
+  const results = new Map<WorkerMode, (WorkerResult & { received: number })[]>()
+  for (let run = 1; run <= o.throughputRuns; run++) {
+    for (const { mode } of contenders) {
+      bench.progress(`throughput: ${mode}, ${n} messages (run ${run}/${o.throughputRuns})`)
+      const deviceId = `bench-tp-${mode}-${run}`
+      lab.state.register(deviceId)
+      const host = lab.hubs[lab.state.devices.get(deviceId)!.homeHub].host
+      const r = await runWorker({
+        mode,
+        lab: facts,
+        deviceId,
+        host,
+        dataDir: bench.dataDirOf(deviceId),
+        n,
+      })
+      const received = (await labTelemetry(lab, deviceId, 0)).stats.unique
+      results.set(mode, [...(results.get(mode) ?? []), { ...r, received }])
+    }
+  }
+  const figures = (mode: WorkerMode) => {
+    const rs = results.get(mode)!
+    const ms = median(rs.map((r) => r.ms))!
+    return {
+      perSecond: Math.round((n / ms) * 1000),
+      ms,
+      cpuMsPer1000: median(rs.map((r) => Math.round((r.cpuMs / n) * 1000 * 10) / 10)),
+      peakRssMB: median(rs.map((r) => r.peakRssMB)),
+      endRssMB: median(rs.map((r) => r.rssMB)),
+      rssGrowthMB: median(rs.map((r) => r.rssMB - r.rssBeforeMB)),
+      receivedUnique: Math.min(...rs.map((r) => r.received)),
+      runsMs: rs.map((r) => r.ms),
+    }
+  }
+  const out = Object.fromEntries(contenders.map((c) => [c.name, figures(c.mode)])) as Record<
+    string,
+    ReturnType<typeof figures>
+  >
+  const raw = out['rawMqttJs']!.perSecond
   return {
     messages: n,
-    engine: { ms: engineMs, perSecond: Math.round((n / engineMs) * 1000), receivedUnique: await received(deviceId) },
-    rawMqttJs: { ms: rawMs, perSecond: Math.round((n / rawMs) * 1000), receivedUnique: await received(rawId) },
+    runs: o.throughputRuns,
+    mqttJs: '4.x (the copy azure-iot-mqtt-base ships)',
+    ...out,
+    ratioToRaw: Object.fromEntries(
+      contenders
+        .filter((c) => c.mode !== 'raw')
+        .map((c) => [c.name, ratio(out[c.name]!.perSecond, raw)]),
+    ),
   }
 }
