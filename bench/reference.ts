@@ -95,7 +95,8 @@ async function sideBySide(bench: Bench, event: Event, run: number) {
   else await control(lab, 'POST', `/hubs/${home}/kill`)
   const capAt = t0 + o.referenceCap * 1000
 
-  const move = await nextMove(ours, from, t0, o.referenceCap * 1000)
+  // Ours waits out DPS noticing the dead hub, a keep-alive or two and the backoff at most.
+  const move = await nextMove(ours, from, t0, (o.dpsDetect + 6 * o.keepalive + 60) * 1000)
   await until('ours drained its queue', () => ours.snapshot().counters.queued === 0, 60_000)
   const oursSeq = ours.snapshot().lastTelemetry?.seq ?? 0
   const oursTelemetry = await labTelemetry(lab, oursId, 0)
