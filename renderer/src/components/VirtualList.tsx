@@ -38,13 +38,16 @@ export function VirtualList({
   anchor,
 }: Props) {
   const ref = useRef<HTMLDivElement>(null)
+  const frame = useRef<HTMLDivElement>(null)
   const [scrollTop, setScrollTop] = useState(0)
   const [height, setHeight] = useState(400)
   const [unseen, setUnseen] = useState(0)
   const firstKey = useRef(anchor?.firstKey ?? null)
 
+  // The list shows whole rows: its height is the room it has, rounded down to a row, so no row
+  // sits half out of view at the bottom (a banner taking some of the room once left one there).
   useEffect(() => {
-    const el = ref.current
+    const el = frame.current
     if (!el) return
     const measure = () => setHeight(el.clientHeight)
     measure()
@@ -52,6 +55,7 @@ export function VirtualList({
     ro.observe(el)
     return () => ro.disconnect()
   }, [])
+  const whole = Math.max(rowHeight, Math.floor(height / rowHeight) * rowHeight)
 
   // Before paint: items that arrived above a reader scrolled down push the scroll position by
   // exactly their height, so the rows under the reader's eyes do not move.
@@ -85,7 +89,7 @@ export function VirtualList({
   }
 
   return (
-    <div className="vlist-frame">
+    <div className="vlist-frame" ref={frame}>
       {unseen > 0 && (
         <button
           type="button"
@@ -106,6 +110,7 @@ export function VirtualList({
         role="region"
         aria-label={label}
         className={`vlist ${className ?? ''}`}
+        style={{ flex: 'none', height: whole }}
         data-testid={testId}
         onScroll={(e) => {
           const top = e.currentTarget.scrollTop
