@@ -1,6 +1,6 @@
 import type { DeviceSession } from '../electron/device/index'
 import type { TimelineEntry } from '../shared/domain'
-import { since, until } from './setup'
+import { since, stats, until } from './setup'
 
 /**
  * One hub move of our engine, read off its timeline. `t0` is when the bench caused it (the
@@ -43,13 +43,14 @@ export function nextMove(
   )
 }
 
-/** Columns of several moves, for stats(). */
-export function columns(moves: MoveTimes[]) {
+/** Median, min and max of each figure over several moves. */
+export function moveStats(moves: MoveTimes[]) {
+  const of = (f: (m: MoveTimes) => number) => stats(moves.map(f))
   return {
-    detectMs: moves.map((m) => m.detectMs),
-    connectedMs: moves.map((m) => m.connectedMs),
-    firstAckMs: moves.map((m) => m.firstAckMs),
-    engineConnectedMs: moves.map((m) => m.engine.connectedMs),
-    engineFirstAckMs: moves.map((m) => m.engine.firstAckMs),
+    detectMs: of((m) => m.detectMs),
+    connectedMs: of((m) => m.connectedMs),
+    firstAckMs: of((m) => m.firstAckMs),
+    engineConnectedMs: of((m) => m.engine.connectedMs),
+    engineFirstAckMs: of((m) => m.engine.firstAckMs),
   }
 }

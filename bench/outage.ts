@@ -1,6 +1,6 @@
 import type { HubName } from '../lab/types'
-import { columns, type MoveTimes, nextMove } from './moves'
-import { type Bench, control, hubOf, mark, stats, until } from './setup'
+import { type MoveTimes, moveStats, nextMove } from './moves'
+import { type Bench, control, hubOf, mark, until } from './setup'
 
 type Mode = 'kill' | 'blackhole'
 
@@ -40,16 +40,6 @@ export async function benchOutage(bench: Bench) {
   }
   const counters = session.snapshot().counters
   await session.close()
-  const figures = (m: MoveTimes[]) => {
-    const c = columns(m)
-    return {
-      detectMs: stats(c.detectMs),
-      connectedMs: stats(c.connectedMs),
-      firstAckMs: stats(c.firstAckMs),
-      engineConnectedMs: stats(c.engineConnectedMs),
-      engineFirstAckMs: stats(c.engineFirstAckMs),
-    }
-  }
   const t = await control<{ stats: { missing: number[]; duplicates: number } }>(
     lab,
     'GET',
@@ -60,10 +50,10 @@ export async function benchOutage(bench: Bench) {
     dpsDetectSec: o.dpsDetect,
     rebalanceSec: o.rebalance,
     keepAliveSec: o.keepalive,
-    kill: { failover: figures(result.kill.out), failback: figures(result.kill.back) },
+    kill: { failover: moveStats(result.kill.out), failback: moveStats(result.kill.back) },
     blackhole: {
-      failover: figures(result.blackhole.out),
-      failback: figures(result.blackhole.back),
+      failover: moveStats(result.blackhole.out),
+      failback: moveStats(result.blackhole.back),
     },
     missing: t.stats.missing.length,
     duplicates: t.stats.duplicates,

@@ -6,7 +6,7 @@ import { DeviceSession, type DeviceSessionOptions } from '../electron/device/ind
 import { privateLabOptions, startLab } from '../lab/index'
 import type { HubName, LabHandle } from '../lab/types'
 import type { TimelineEntry } from '../shared/domain'
-import { sessionOptions } from '../tests/integration/fixtures/engine'
+import { type TelemetryView, sessionOptions } from '../tests/integration/fixtures/engine'
 import type { BenchOptions } from './options'
 
 export const median = (xs: number[]): number | null => {
@@ -65,15 +65,8 @@ export async function control<T = unknown>(
 }
 
 export interface LabTelemetry {
-  messages: { seq: number | null; hub: HubName; arrivedAt: string; duplicate: boolean }[]
-  stats: {
-    count: number
-    unique: number
-    duplicates: number
-    firstSeq: number | null
-    lastSeq: number | null
-    missing: number[]
-  }
+  messages: (TelemetryView['messages'][number] & { arrivedAt: string })[]
+  stats: TelemetryView['stats']
 }
 
 /** What the lab received from a device (`limit`: the last N messages; 0: counters only). */

@@ -2,24 +2,16 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Page } from '@playwright/test'
+import playwrightConfig from '../playwright.config'
 import { AppCore } from '../electron/core/index'
 import { startWebShell } from '../electron/web/index'
 import type { TelemetrySample, TimelineEntry } from '../shared/domain'
 import { fakeDeps, repoRoot, testModel } from '../tests/unit/app/fakes'
 import { type Bench, until } from './setup'
 
-const chromiumPath =
-  process.env['CHROMIUM_PATH'] ??
-  (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
+// The browser and flags the project's Playwright tests use.
+const { executablePath: chromiumPath, args: chromiumArgs } =
+  playwrightConfig.use?.launchOptions ?? {}
 
 /** The renderer is served from out/renderer: built here when it is missing. */
 function ensureBuilt(bench: Bench): void {
@@ -49,6 +41,7 @@ interface Probe {
 /** What the page code below uses of the browser (this file compiles without the DOM library). */
 interface Page$ {
   __probe: Probe
+  __probeReset(): void
   requestAnimationFrame(cb: (t: number) => void): number
   PerformanceObserver: new (cb: (list: { getEntries(): { duration: number }[] }) => void) => {
     observe(o: { type: string; buffered: boolean }): void
@@ -58,15 +51,18 @@ interface Page$ {
 /** Installed in the page: frame gaps (requestAnimationFrame) and the browser's long frames. */
 function installProbes(): void {
   const w = globalThis as unknown as Page$
-  const probe: Probe = {
-    maxFrameMs: 0,
-    frames: 0,
-    loafMaxMs: 0,
-    loafCount: 0,
-    longTaskMaxMs: 0,
-    last: 0,
-  }
+  const probe = {} as Probe
   w.__probe = probe
+  w.__probeReset = () =>
+    Object.assign(probe, {
+      maxFrameMs: 0,
+      frames: 0,
+      loafMaxMs: 0,
+      loafCount: 0,
+      longTaskMaxMs: 0,
+      last: 0,
+    })
+  w.__probeReset()
   const frame = (t: number) => {
     if (probe.last) probe.maxFrameMs = Math.max(probe.maxFrameMs, t - probe.last)
     probe.last = t
@@ -88,17 +84,7 @@ function installProbes(): void {
 
 /** Runs `act` and reports the frames the page drew meanwhile. */
 async function measured(page: Page, act: () => Promise<void>) {
-  await page.evaluate(() => {
-    const p = (globalThis as unknown as Page$).__probe
-    Object.assign(p, {
-      maxFrameMs: 0,
-      frames: 0,
-      loafMaxMs: 0,
-      loafCount: 0,
-      longTaskMaxMs: 0,
-      last: 0,
-    })
-  })
+  await page.evaluate(() => (globalThis as unknown as Page$).__probeReset())
   const t0 = Date.now()
   await act()
   // Two more frames, so the work the action started has been painted and counted.
@@ -131,7 +117,6 @@ const countOf = async (page: Page) => {
  */
 export async function benchUi(bench: Bench) {
   const { o } = bench
-  if (!chromiumPath) return { skipped: 'no Chromium (set CHROMIUM_PATH)' }
   ensureBuilt(bench)
   const dataDir = join(bench.dir, 'ui')
   mkdirSync(dataDir, { recursive: true })
@@ -163,7 +148,14 @@ export async function benchUi(bench: Bench) {
   s.recentTelemetry = () => [...s.telemetryLog]
 
   const shell = await startWebShell({ core, rendererDir: join(repoRoot, 'out/renderer') })
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
+  const browser = await chromium
+    .launch({ executablePath: chromiumPath, args: chromiumArgs })
+    .catch((e: Error) => e)
+  if (browser instanceof Error) {
+    await shell.stop()
+    await core.stop()
+    return { skipped: `no browser: ${browser.message.split('\n')[0]} (set CHROMIUM_PATH)` }
+  }
   try {
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } })
     // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper.
