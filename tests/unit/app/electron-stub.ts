@@ -21,6 +21,9 @@ export interface ElectronFixture {
   opened: string[]
 }
 
+/** The one fixture of a test file: the stub reads it, the test sets and inspects it. */
+export const fx: ElectronFixture = newFixture()
+
 export function newFixture(): ElectronFixture {
   return {
     dataDir: '',

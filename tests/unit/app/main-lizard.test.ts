@@ -1,27 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { until, type ElectronFixture } from './electron-stub'
+import { fx, until } from './electron-stub'
 
 // `<packaged app> --lizard …` runs the lizard CLI and exits with its code, opening no window.
 
-const fx = vi.hoisted(
-  () =>
-    ({
-      dataDir: '',
-      isPackaged: true,
-      windows: [],
-      handlers: new Map(),
-      labChildren: [],
-      menu: null,
-      clipboard: [],
-      opened: [],
-    }) as unknown as ElectronFixture,
-)
-
-vi.mock('electron', async () => (await import('./electron-stub')).electronStub(fx))
+vi.mock('electron', async () => {
+  const stub = await import('./electron-stub')
+  return stub.electronStub(stub.fx)
+})
 
 const argv = process.argv
 const out: string[] = []
 beforeAll(() => {
+  fx.isPackaged = true
   process.argv = ['/opt/app/iotc-ha-device', '--lizard', '--help']
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     out.push(String(chunk))

@@ -3,28 +3,18 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { invokeChannels, type AppInfo, type Result } from '../../../shared/contract'
-import { until, type ElectronFixture } from './electron-stub'
+import { fx, until } from './electron-stub'
 
 // The main process of a packaged app (app.isPackaged): no dev server whatever the environment
 // says, no DevTools, and the "try it" command is the app itself.
 
-const fx = vi.hoisted(
-  () =>
-    ({
-      dataDir: '',
-      isPackaged: true,
-      windows: [],
-      handlers: new Map(),
-      labChildren: [],
-      menu: null,
-      clipboard: [],
-      opened: [],
-    }) as unknown as ElectronFixture,
-)
-
-vi.mock('electron', async () => (await import('./electron-stub')).electronStub(fx))
+vi.mock('electron', async () => {
+  const stub = await import('./electron-stub')
+  return stub.electronStub(stub.fx)
+})
 
 beforeAll(async () => {
+  fx.isPackaged = true
   fx.dataDir = mkdtempSync(path.join(os.tmpdir(), 'iotc-packaged-'))
   vi.stubEnv('IOTC_HA_DATA_DIR', fx.dataDir)
   vi.stubEnv('IOTC_HA_LAB_PORTS', 'ephemeral')

@@ -6,28 +6,17 @@ import { invokeChannels, type AppInfo, type Result } from '../../../shared/contr
 import type { SessionSnapshot } from '../../../shared/domain'
 import type { PublicSettings } from '../../../shared/settings'
 import { CONTENT_SECURITY_POLICY } from '../../../electron/main/security'
-import { until, type ElectronFixture } from './electron-stub'
+import { fx, until } from './electron-stub'
 
 // electron/main/index.ts as Electron would run it, with the electron module stood in (its binary
 // is not installed everywhere) and the REAL core, engine and lab behind it on free ports — the lab
 // in a real child process, as Electron's utilityProcess would run it. Checks the window's
 // security settings, the handlers, the event forwarding, the lab's isolation and the clean quit.
 
-const fx = vi.hoisted(
-  () =>
-    ({
-      dataDir: '',
-      isPackaged: false,
-      windows: [],
-      handlers: new Map(),
-      labChildren: [],
-      menu: null,
-      clipboard: [],
-      opened: [],
-    }) as unknown as ElectronFixture,
-)
-
-vi.mock('electron', async () => (await import('./electron-stub')).electronStub(fx))
+vi.mock('electron', async () => {
+  const stub = await import('./electron-stub')
+  return stub.electronStub(stub.fx)
+})
 
 const electron = await import('electron')
 const win = () => fx.windows[0]!
