@@ -215,21 +215,26 @@ async function main(): Promise<void> {
   }[job.mode]
   const run = await prepare()
   const stopProfile = process.env['BENCH_PROFILE']
-    ? await profile(process.env['BENCH_PROFILE'])
+    ? await profile(`${process.env['BENCH_PROFILE']}-${job.mode}.cpuprofile`)
     : null
   const rssBefore = process.memoryUsage().rss
+  // Sampled: getrusage's peak survives exec on Linux, so a child would report its parent's.
+  let peakRss = rssBefore
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20)
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   const acked = await run()
   const ms = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
+  clearInterval(sampler)
+  peakRss = Math.max(peakRss, process.memoryUsage.rss())
   await stopProfile?.()
   const result: WorkerResult = {
     ms: Math.round(ms),
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     rssBeforeMB: Math.round(rssBefore / 2 ** 20),
     rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMB: Math.round(peakRss / 2 ** 20),
     acked,
   }
   process.stdout.write(JSON.stringify(result) + '\n')

@@ -13,6 +13,9 @@ export interface GroupCommitHooks {
  * all of it (Outbox.addBatch), where one each would cap a burst at the disk's fsync rate. Each
  * item is handed to the sender, and to its producer's callback, only once it is on disk: nothing
  * goes on the wire, and nothing is reported as queued, before it would survive a crash.
+ *
+ * A group holds at most `maxGroup` items; a bigger burst is committed a group per turn, so the
+ * first group is on the wire while the next is being journaled instead of after all of them.
  */
 export class GroupCommit {
   private inputs: NewItem[] = []
@@ -23,24 +26,28 @@ export class GroupCommit {
     private readonly outbox: Outbox,
     private readonly sender: Sender,
     private readonly hooks: GroupCommitHooks,
+    private readonly maxGroup = 1024,
   ) {}
 
   add(input: NewItem, journaled?: (item: OutboxItem) => void): void {
     this.inputs.push(input)
     this.callbacks.push(journaled)
     // After the poll phase: every timer and I/O callback of this turn has had its say.
-    this.scheduled ??= setImmediate(() => this.flush())
+    this.scheduled ??= setImmediate(() => this.commitGroup())
   }
 
-  /** Commits what is waiting now (what a session closing must do before the outbox closes). */
+  /** Commits everything waiting now (what a session closing must do before the outbox closes). */
   flush(): void {
+    while (this.inputs.length) this.commitGroup()
+  }
+
+  private commitGroup(): void {
     if (this.scheduled) clearImmediate(this.scheduled)
     this.scheduled = null
-    if (this.inputs.length === 0) return
-    const inputs = this.inputs
-    const callbacks = this.callbacks
-    this.inputs = []
-    this.callbacks = []
+    const inputs = this.inputs.splice(0, this.maxGroup)
+    const callbacks = this.callbacks.splice(0, this.maxGroup)
+    if (this.inputs.length) this.scheduled = setImmediate(() => this.commitGroup())
+    if (inputs.length === 0) return
     let committed: ReturnType<Outbox['addBatch']>
     try {
       committed = this.outbox.addBatch(inputs)
@@ -52,7 +59,7 @@ export class GroupCommit {
       this.sender.forget(committed.dropped)
       this.hooks.dropped(committed.dropped)
     }
-    this.sender.push(...committed.items)
+    this.sender.pushAll(committed.items)
     committed.items.forEach((item, i) => callbacks[i]?.(item))
   }
 }

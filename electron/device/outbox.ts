@@ -68,8 +68,6 @@ const noDirSync = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EB
  */
 export class Outbox {
   private readonly items = new Map<number, OutboxItem>()
-  /** Each live item's `add` line as journaled, so compaction copies text instead of re-serializing. */
-  private readonly addLines = new Map<number, string>()
   private readonly fs: OutboxFs
   private readonly dir: string
   private readonly path: string
@@ -156,10 +154,7 @@ export class Outbox {
     }
     this.lastId = lastId
     this.lastSeq = lastSeq
-    items.forEach((item, i) => {
-      this.items.set(item.id, item)
-      this.addLines.set(item.id, lines[i]!)
-    })
+    for (const item of items) this.items.set(item.id, item)
     const dropped: OutboxItem[] = []
     while (this.items.size > this.limit) {
       const oldest = this.items.values().next().value as OutboxItem
@@ -178,7 +173,6 @@ export class Outbox {
    */
   settle(id: number, why: Settlement): void {
     if (!this.items.delete(id) || this.closed) return
-    this.addLines.delete(id)
     this.doneLines.push(`{"op":"done","id":${id},"why":"${why}"}\n`)
     if (++this.garbage > Math.max(256, this.items.size)) {
       try {
@@ -267,12 +261,10 @@ export class Outbox {
       } else if (line.op === 'add') {
         const { op: _op, ...item } = line
         this.items.set(item.id, item)
-        this.addLines.set(item.id, addLine(item))
         this.lastId = Math.max(this.lastId, item.id)
         if (item.kind === 'telemetry') this.lastSeq = Math.max(this.lastSeq, item.seq)
       } else if (line.op === 'done') {
         this.items.delete(line.id)
-        this.addLines.delete(line.id)
       }
     }
   }
@@ -281,7 +273,7 @@ export class Outbox {
   private rewrite(): void {
     const tmp = this.path + '.tmp'
     const meta: Line = { op: 'meta', lastId: this.lastId, lastSeq: this.lastSeq }
-    const text = JSON.stringify(meta) + '\n' + [...this.addLines.values()].join('')
+    const text = JSON.stringify(meta) + '\n' + [...this.items.values()].map(addLine).join('')
     const fd = this.fs.openSync(tmp, 'w')
     try {
       this.write(fd, text)

@@ -118,7 +118,12 @@ export class Sender {
     for (const item of outbox.pending()) this.lanes[item.kind].push(item)
   }
 
-  push(...items: OutboxItem[]): void {
+  push(item: OutboxItem): void {
+    this.pushAll([item])
+  }
+
+  /** Several items, in order, with one pass over the lanes. */
+  pushAll(items: OutboxItem[]): void {
     for (const item of items) this.lanes[item.kind].push(item)
     this.pump()
   }
