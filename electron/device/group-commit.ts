@@ -59,7 +59,9 @@ export class GroupCommit {
       this.sender.forget(committed.dropped)
       this.hooks.dropped(committed.dropped)
     }
-    this.sender.pushAll(committed.items)
+    // Producers first (on disk already): what they record about an item exists before the
+    // sender's first hook about it can arrive.
     committed.items.forEach((item, i) => callbacks[i]?.(item))
+    this.sender.pushAll(committed.items)
   }
 }
