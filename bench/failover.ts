@@ -27,26 +27,26 @@ export async function benchFailover(bench: Bench) {
 /**
  * The device's hub killed and brought straight back (a hub restart; DPS never notices): link
  * lost → connected again, with the cached-hub fast path and with every reconnect through DPS
- * (as the reference samples do), and the DPS registrations each made. The engine backs off
- * after links that die young (two clients sharing an id must not storm), so each link is let
- * live `healthyMs` before the next kill, and the engine counts a link that old as healthy.
+ * (as the reference samples do), and the DPS registrations each made. A fresh device each run:
+ * the engine remembers links that die young (backoff) and hubs that keep closing its link
+ * (another client with its id?), and seven restarts in a row would be judged as such. Each link
+ * lives until healthy (2 s here) before its hub is restarted.
  */
 export async function benchHubRestart(bench: Bench, useCachedHub: boolean) {
   const { lab, o } = bench
-  const deviceId = useCachedHub ? 'bench-restart-cached' : 'bench-restart-dps'
   const healthyMs = 2000
-  const session = bench.session(deviceId, { useCachedHub, healthyLinkMs: healthyMs })
-  const connected = () => session.snapshot().state.kind === 'connected'
-  const healthy = () => {
-    const s = session.snapshot().state
-    return s.kind === 'connected' && Date.now() - s.since > healthyMs + 200
-  }
-  await session.connect()
-  await until('first connection', connected)
-  const dpsBefore = await dpsRegistrations(lab, deviceId)
   const samples: number[] = []
+  let dpsCalls = 0
   for (let i = 0; i < o.runs; i++) {
-    await until('a healthy link', healthy)
+    const deviceId = `bench-restart-${useCachedHub ? 'cached' : 'dps'}-${i + 1}`
+    const session = bench.session(deviceId, { useCachedHub, healthyLinkMs: healthyMs })
+    const connected = () => session.snapshot().state.kind === 'connected'
+    await session.connect()
+    await until('a healthy link', () => {
+      const s = session.snapshot().state
+      return s.kind === 'connected' && Date.now() - s.since > healthyMs + 200
+    })
+    const dpsBefore = await dpsRegistrations(lab, deviceId)
     const hub = hubOf(lab, session.snapshot().hub?.host)!
     const from = mark(session)
     await control(lab, 'POST', `/hubs/${hub}/kill`)
@@ -56,10 +56,13 @@ export async function benchHubRestart(bench: Bench, useCachedHub: boolean) {
       const lost = span.find((e) => e.state === 'lost')
       const again = span.find((e) => e.state === 'connected')
       return lost && again && connected() ? again.at - lost.at : null
+    }).catch((e: Error) => {
+      const story = since(session, from).map((t) => `${t.state}: ${t.reason}`)
+      throw new Error(`${e.message}; the engine's timeline since the kill:\n${story.join('\n')}`)
     })
     samples.push(back)
+    dpsCalls += (await dpsRegistrations(lab, deviceId)) - dpsBefore
+    await session.close()
   }
-  const dpsCalls = (await dpsRegistrations(lab, deviceId)) - dpsBefore
-  await session.close()
   return { ...stats(samples), dpsCalls }
 }
