@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { LabFacts } from '../tests/integration/fixtures/engine'
 import { type Bench, labTelemetry, until } from './setup'
@@ -11,14 +9,7 @@ async function produceThenKill(bench: Bench, mode: Mode, deviceId: string, n: nu
   const { idScope, groupPrimaryKey, dpsHost, ca, controlUrl, hubs } = bench.lab
   const lab: LabFacts = { idScope, groupPrimaryKey, dpsHost, ca, controlUrl, hubs }
   const job = { lab, deviceId, dataDir: bench.dataDirOf(deviceId), mode, stopAt: 2 * n }
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'crash-producer.ts')],
-    {
-      env: { ...process.env, BENCH_CRASH: JSON.stringify(job) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
+  const child = bench.run('crash-producer.ts', 'BENCH_CRASH', job)
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
     child.on('exit', (_code, signal) => resolve(signal)),
   )

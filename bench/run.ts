@@ -77,6 +77,13 @@ async function main(): Promise<number> {
   }
   const started = Date.now()
   const bench = await benchLab(o)
+  // Interrupted: the lab, the child processes and the temporary folder go too.
+  const interrupted = (signal: NodeJS.Signals) => {
+    bench.progress(`${signal}: stopping`)
+    void bench.stop().finally(() => process.exit(130))
+  }
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
   const results: Results = {}
   const errors: Partial<Record<ScenarioName, string>> = {}
   try {

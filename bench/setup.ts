@@ -1,6 +1,8 @@
+import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Readable } from 'node:stream'
 import { defaultBackoff } from '../electron/device/backoff'
 import { DeviceSession, type DeviceSessionOptions } from '../electron/device/index'
 import { privateLabOptions, startLab } from '../lab/index'
@@ -123,6 +125,11 @@ export interface Bench {
   session(deviceId: string, overrides?: Partial<DeviceSessionOptions>): DeviceSession
   dataDirOf(deviceId: string): string
   progress(line: string): void
+  /**
+   * Runs a script of bench/ in a Node process of its own, `job` as JSON in the environment
+   * variable `envName`, stdout piped; stop() kills it if it is still running.
+   */
+  run(script: string, envName: string, job: unknown): ChildProcessByStdio<null, Readable, null>
   stop(): Promise<void>
 }
 
@@ -136,6 +143,7 @@ export async function benchLab(o: BenchOptions): Promise<Bench> {
     rebalanceSec: o.rebalance,
   })
   const sessions: DeviceSession[] = []
+  const children = new Set<ChildProcess>()
   const dataDirOf = (deviceId: string) => join(dir, 'devices', deviceId)
   return {
     lab,
@@ -154,7 +162,21 @@ export async function benchLab(o: BenchOptions): Promise<Bench> {
       return s
     },
     progress: (line) => process.stderr.write(`bench: ${line}\n`),
+    run(script, envName, job) {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, script)],
+        {
+          env: { ...process.env, [envName]: JSON.stringify(job) },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      )
+      children.add(child)
+      child.on('exit', () => children.delete(child))
+      return child
+    },
     async stop() {
+      for (const child of children) child.kill('SIGKILL')
       for (const s of sessions) await s.close().catch(() => {})
       await lab.stop()
       rmSync(dir, { recursive: true, force: true })

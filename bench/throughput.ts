@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import type { LabFacts } from '../tests/integration/fixtures/engine'
 import { type Bench, labTelemetry, median, ratio } from './setup'
 import type { WorkerJob, WorkerMode, WorkerResult } from './throughput-worker'
@@ -11,16 +9,9 @@ const contenders: { mode: WorkerMode; name: string }[] = [
   { mode: 'burst-single', name: 'engineBurstOneByOne' },
 ]
 
-function runWorker(job: WorkerJob): Promise<WorkerResult> {
+function runWorker(bench: Bench, job: WorkerJob): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'throughput-worker.ts')],
-      {
-        env: { ...process.env, BENCH_WORKER: JSON.stringify(job) },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    )
+    const child = bench.run('throughput-worker.ts', 'BENCH_WORKER', job)
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.on('error', reject)
@@ -57,7 +48,7 @@ export async function benchThroughput(bench: Bench) {
       const deviceId = `bench-tp-${mode}-${run}`
       lab.state.register(deviceId)
       const host = lab.hubs[lab.state.devices.get(deviceId)!.homeHub].host
-      const r = await runWorker({
+      const r = await runWorker(bench, {
         mode,
         lab: facts,
         deviceId,

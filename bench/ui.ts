@@ -30,6 +30,8 @@ function ensureBuilt(bench: Bench): void {
 }
 
 interface Probe {
+  /** When the probe was last reset: long frames that started before belong to something else. */
+  since: number
   maxFrameMs: number
   frames: number
   loafMaxMs: number
@@ -43,7 +45,9 @@ interface Page$ {
   __probe: Probe
   __probeReset(): void
   requestAnimationFrame(cb: (t: number) => void): number
-  PerformanceObserver: new (cb: (list: { getEntries(): { duration: number }[] }) => void) => {
+  PerformanceObserver: new (
+    cb: (list: { getEntries(): { startTime: number; duration: number }[] }) => void,
+  ) => {
     observe(o: { type: string; buffered: boolean }): void
   }
 }
@@ -55,6 +59,7 @@ function installProbes(): void {
   w.__probe = probe
   w.__probeReset = () =>
     Object.assign(probe, {
+      since: performance.now(),
       maxFrameMs: 0,
       frames: 0,
       loafMaxMs: 0,
@@ -72,13 +77,15 @@ function installProbes(): void {
   w.requestAnimationFrame(frame)
   new w.PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
+      if (e.startTime < probe.since) continue
       probe.loafMaxMs = Math.max(probe.loafMaxMs, e.duration)
       probe.loafCount++
     }
   }).observe({ type: 'long-animation-frame', buffered: false })
   new w.PerformanceObserver((list) => {
     for (const e of list.getEntries())
-      probe.longTaskMaxMs = Math.max(probe.longTaskMaxMs, e.duration)
+      if (e.startTime >= probe.since)
+        probe.longTaskMaxMs = Math.max(probe.longTaskMaxMs, e.duration)
   }).observe({ type: 'longtask', buffered: false })
 }
 
