@@ -204,7 +204,9 @@ export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): 
         }
       }
       s.failures = livedMs >= config.healthyLinkMs ? 0 : s.failures + 1
-      s.kickedBy = droppedByHub(loss) ? hub : null
+      // A takeover by another client with our id is a clean close by a hub that stays up; a hub
+      // that restarts resets the connection ('broken') and, back at once, is no second client.
+      s.kickedBy = loss.kind === 'closed' ? hub : null
       let waitMs = 0
       let why: WaitReason | undefined
       if (s.conflict && droppedByHub(loss)) {

@@ -340,6 +340,23 @@ describe('another client with our device id', () => {
     expect(conflicts.filter(Boolean)).toEqual([])
   })
 
+  it('a hub that resets the connection and takes us straight back is a restart, not a kick', () => {
+    const reset = { kind: 'broken', error: { code: 'ECONNRESET', message: 'reset' } } as const
+    const restart: PolicyEvent[] = [
+      { type: 'lost', hub: A, loss: reset, livedMs: 30_000 },
+      { type: 'connected', hub: A, via: 'cache' },
+    ]
+    const { conflicts, state } = run([
+      { type: 'connected', hub: A, via: 'dps' },
+      ...restart,
+      ...restart,
+      ...restart,
+      ...restart,
+    ])
+    expect(conflicts.filter(Boolean)).toEqual([])
+    expect(state.kicks).toEqual([])
+  })
+
   it('a hub that refuses us after the close is no kick (a failover, not a second client)', () => {
     const { state } = run([
       { type: 'connected', hub: A, via: 'dps' },
