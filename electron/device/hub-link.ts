@@ -249,7 +249,9 @@ export class HubLink {
     message.contentType = 'application/json'
     message.contentEncoding = 'utf-8'
     message.properties.add('seq', String(seq))
-    return this.call((cb) => this.client.sendEvent(message, (err) => cb(err ?? undefined)))
+    // Straight to the transport: the Client's retry layer around it does nothing under the
+    // no-retry policy, and costs CPU on every message.
+    return this.call((cb) => this.transport.sendEvent(message, (err) => cb(err ?? undefined)))
   }
 
   async updateReported(patch: Record<string, unknown>): Promise<void> {

@@ -26,12 +26,22 @@ export interface PolicyConfig {
   conflictWindowMs: number
   /** Try the last assigned hub before DPS (false: DPS every time, as the reference samples do). */
   useCachedHub: boolean
+  /**
+   * While DPS still names a hub that is gone, it is asked again at most this often (with
+   * jitter) for the first `sameHubFastForMs` of the outage: DPS notices a dead hub within
+   * seconds, and the device should follow within seconds, not after a doubled backoff. Past
+   * that (DPS not told, a long outage) the normal backoff takes over.
+   */
+  sameHubPollMaxMs: number
+  sameHubFastForMs: number
 }
 
 export const policyDefaults = {
   healthyLinkMs: 20_000,
   conflictKicks: 3,
   conflictWindowMs: 10 * 60_000,
+  sameHubPollMaxMs: 4_000,
+  sameHubFastForMs: 3 * 60_000,
 } as const
 
 export interface PolicyState {
@@ -54,6 +64,8 @@ export interface PolicyState {
   hubAttempts: number
   /** DPS registrations since the last connection. */
   dpsAttempts: number
+  /** When the device lost its last link (null while connected): how long this outage has lasted. */
+  lostAt: number | null
 }
 
 export const initialPolicyState = (): PolicyState => ({
@@ -67,6 +79,7 @@ export const initialPolicyState = (): PolicyState => ({
   conflict: false,
   hubAttempts: 0,
   dpsAttempts: 0,
+  lostAt: null,
 })
 
 export type PolicyEvent =
@@ -173,6 +186,7 @@ export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): 
       if (event.via === 'cache' && s.kickedBy === event.hub) s.kicks.push(env.now)
       s.kickedBy = s.failedHub = s.retriedHub = null
       s.hubAttempts = s.dpsAttempts = 0
+      s.lostAt = null
       s.lastHub = s.cachedHub = event.hub
       const started = !s.conflict && s.kicks.length >= config.conflictKicks
       if (started) s.conflict = true
@@ -196,6 +210,7 @@ export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): 
     case 'lost': {
       const { hub, loss, livedMs } = event
       if (loss.kind === 'local') return { state: s, step: { next: 'stop' } }
+      s.lostAt ??= env.now
       if (loss.kind === 'asked') {
         s.kickedBy = null
         return {
@@ -252,13 +267,25 @@ export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): 
       const { hub } = event
       s.cachedHub = hub
       if (hub !== s.failedHub) return { state: s, step: tryHub(hub, 'dps', 'assigned') }
-      // DPS does not know (yet) that this hub is gone: give it time.
+      // DPS does not know (yet) that this hub is gone: give it time, but early in an outage
+      // not much, so the device follows within seconds once DPS has noticed.
       s.failures++
       s.failedHub = null
       s.retriedHub = hub
+      const early = s.lostAt === null || env.now - s.lostAt < config.sameHubFastForMs
+      const waitMs = early
+        ? backoffDelay(
+            s.failures,
+            {
+              initialMs: config.backoff.initialMs,
+              maxMs: Math.min(config.backoff.maxMs, config.sameHubPollMaxMs),
+            },
+            env.random,
+          )
+        : delay(s.failures)
       return {
         state: s,
-        step: tryHub(hub, 'dps', 'assigned', delay(s.failures), { code: 'dps-same-hub', hub }),
+        step: tryHub(hub, 'dps', 'assigned', waitMs, { code: 'dps-same-hub', hub }),
       }
     }
 

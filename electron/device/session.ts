@@ -45,6 +45,7 @@ import {
   initialPolicyState,
   policyDefaults,
 } from './reconnect-policy'
+import { GroupCommit } from './group-commit'
 import { Sender } from './sender'
 import { validateOptions } from './settings-check'
 import { ReportedSimulator, TelemetrySimulator } from './simulation'
@@ -86,6 +87,8 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
   private readonly store: DeviceStore
   private readonly outbox: Outbox
   private readonly sender: Sender
+  /** What one turn produces is journaled with one fsync, and sent only once it is on disk. */
+  private readonly journal: GroupCommit
   private readonly telemetrySim: TelemetrySimulator
   private readonly reportedSim: ReportedSimulator
   private readonly health: Health
@@ -133,6 +136,8 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
         healthyLinkMs: options.healthyLinkMs ?? policyDefaults.healthyLinkMs,
         conflictKicks: policyDefaults.conflictKicks,
         conflictWindowMs: policyDefaults.conflictWindowMs,
+        sameHubPollMaxMs: policyDefaults.sameHubPollMaxMs,
+        sameHubFastForMs: policyDefaults.sameHubFastForMs,
         useCachedHub: options.useCachedHub !== false,
       },
       outboxLimit: options.outboxLimit ?? 10_000,
@@ -168,6 +173,15 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       sent: (item, again) => this.onSent(item, again),
       acked: (item, link) => this.onAcked(item, link),
       refused: (item, reason) => this.onRefused(item, reason),
+    })
+    this.journal = new GroupCommit(this.outbox, this.sender, {
+      dropped: (items) => {
+        this.activity.counters.dropped += items.length
+        for (const d of items) this.activity.setOutboxStatus(d.id, 'failed')
+      },
+      // A full disk: nothing of the group exists (no number taken); said, not thrown.
+      failed: (e) =>
+        this.problem({ code: 'internal', message: `cannot write the outbox: ${e.message}` }),
     })
     for (const item of this.outbox.pending())
       if (item.kind === 'reported')
@@ -301,6 +315,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       // Closed from the start, so a connect() waiting on the stop cannot revive the session.
       this.closed = true
       await this.disconnect()
+      this.journal.flush()
       this.outbox.close()
     })()
     return this.closing
@@ -601,6 +616,8 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       { kind: 'disconnecting' },
       { code: 'disconnecting', flushMs: link?.alive ? flushBoundMs : null },
     )
+    // What the producers made this turn goes on disk (and into the flush) before the link closes.
+    this.journal.flush()
     if (link?.alive) await withTimeout(this.sender.drained(), flushBoundMs)
     run.abort.abort()
     await run.done
@@ -649,42 +666,24 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
 
   private produceTelemetry(): void {
     const values = this.telemetrySim.next()
-    const item = this.enqueue({ kind: 'telemetry', at: Date.now(), body: values })
-    if (item?.kind !== 'telemetry') return
-    const sample: TelemetrySample = { seq: item.seq, at: item.at, values }
-    this.lastTelemetry = sample
-    this.activity.telemetry.push(sample)
-    this.emit('telemetry', sample)
-    this.emit('changed')
+    // Recorded once it is on disk, with the sequence number the journal gave it.
+    this.journal.add({ kind: 'telemetry', at: Date.now(), body: values }, (item) => {
+      if (item.kind !== 'telemetry') return
+      const sample: TelemetrySample = { seq: item.seq, at: item.at, values }
+      this.lastTelemetry = sample
+      this.activity.telemetry.push(sample)
+      this.emit('telemetry', sample)
+      this.emit('changed')
+    })
   }
 
   private produceReported(): void {
     const patch = this.reportedSim.next()
-    const item = this.enqueue({ kind: 'reported', at: Date.now(), patch })
-    if (!item) return
-    Object.assign(this.activity.reportedValues, patch)
-    this.activity.addReported(patch, 'queued', item.id, item.at)
-    this.emit('changed')
-  }
-
-  /** Journals an item and hands it to the sender; a full disk is reported, not thrown. */
-  private enqueue(input: Parameters<Outbox['add']>[0]): OutboxItem | null {
-    try {
-      const { item, dropped } = this.outbox.add(input)
-      if (dropped.length) {
-        this.activity.counters.dropped += dropped.length
-        this.sender.forget(dropped)
-        for (const d of dropped) this.activity.setOutboxStatus(d.id, 'failed')
-      }
-      this.sender.push(item)
-      return item
-    } catch (e) {
-      this.problem({
-        code: 'internal',
-        message: `cannot write the outbox: ${(e as Error).message}`,
-      })
-      return null
-    }
+    this.journal.add({ kind: 'reported', at: Date.now(), patch }, (item) => {
+      Object.assign(this.activity.reportedValues, patch)
+      this.activity.addReported(patch, 'queued', item.id, item.at)
+      this.emit('changed')
+    })
   }
 
   private onSent(item: OutboxItem, again: boolean): void {

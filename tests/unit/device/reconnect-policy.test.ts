@@ -458,3 +458,43 @@ function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+describe('while DPS still names a hub that is gone', () => {
+  /** One round: DPS names A again, A (tried after the wait) refuses TCP, so DPS is asked at once. */
+  function outage(rounds: number, spacingMs: number) {
+    let state: PolicyState = { ...initialPolicyState(), cachedHub: A, lastHub: A }
+    let now = 1_000_000
+    const waits: number[] = []
+    const step = (e: PolicyEvent) => {
+      const d = decide(state, e, { now, random: low, config })
+      state = d.state
+      return d.step
+    }
+    step({
+      type: 'lost',
+      hub: A,
+      loss: { kind: 'broken', error: { code: 'ECONNRESET', message: 'x' } },
+      livedMs: 60_000,
+    })
+    step({ type: 'hub-failed', hub: A, via: 'cache', problem: tcpRefused })
+    for (let i = 0; i < rounds; i++) {
+      now += spacingMs
+      const s = step({ type: 'assigned', hub: A })
+      if (s.next === 'hub') waits.push(s.waitMs)
+      step({ type: 'hub-failed', hub: A, via: 'dps', problem: tcpRefused })
+    }
+    return waits
+  }
+
+  it('asks again within seconds early in the outage, however many rounds it took', () => {
+    const waits = outage(8, 3000)
+    expect(waits.every((w) => w <= 4000)).toBe(true)
+    // Still a backoff at first (random 0 gives its lower bound): 0.5 s, 1 s, then 2 s steady.
+    expect(waits.slice(0, 5)).toEqual([500, 1000, 2000, 2000, 2000])
+  })
+
+  it('falls back to the normal backoff when the outage lasts (DPS not told, a long loss)', () => {
+    const waits = outage(12, 30_000)
+    expect(Math.max(...waits)).toBeGreaterThan(4000)
+  })
+})
