@@ -1,6 +1,8 @@
 // The short summary `npm run bench` writes to stderr: a few lines a person reads; the JSON on
 // stdout holds everything.
 
+import { table } from '../lab/cli-format'
+
 type Doc = Record<string, unknown>
 
 /** doc at a dotted path, or undefined. */
@@ -115,13 +117,5 @@ export function summaryTable(doc: Doc): string {
       `heap ${num(g('ui.heapUsedMB'))} MB, ${num(g('ui.timelineEntries'))} entries`,
     ])
   if (g('errors')) rows.push(['ERRORS in', Object.keys(g('errors') as Doc).join(', '), '', '', ''])
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
+  return table(rows)
 }
