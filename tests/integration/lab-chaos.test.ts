@@ -6,6 +6,7 @@ import { connect as tcpConnect, createServer as createTcpServer } from 'node:net
 import { connect as tlsConnect } from 'node:tls'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
 import {
   api,
   connacked,
@@ -358,6 +359,28 @@ describe('MQTT over WebSockets on 443', () => {
             .stats.count === 1,
       )
       await client.close()
+
+      // A web page in the user's browser sends an Origin (and, through DNS rebinding, its own
+      // Host): neither may open a device link, even to a lab certificate the browser trusts.
+      const refusal = (headers: Record<string, string>) =>
+        new Promise<number>((resolve, reject) => {
+          const sock = new WebSocket('wss://127.0.0.2/$iothub/websocket', 'mqtt', {
+            ca: wsLab.ca,
+            headers,
+          })
+          sock.on('unexpected-response', (_req, res) => {
+            resolve(res.statusCode ?? 0)
+            sock.terminate()
+          })
+          sock.on('open', () => {
+            sock.terminate()
+            reject(new Error('upgrade accepted'))
+          })
+          sock.on('error', () => {})
+        })
+      expect(await refusal({ Origin: 'https://evil.example' })).toBe(403)
+      expect(await refusal({ Origin: 'null' })).toBe(403)
+      expect(await refusal({ Host: 'evil.example' })).toBe(421)
     } finally {
       await wsLab.stop()
     }
