@@ -14,6 +14,7 @@ import type { DeviceModel } from './model'
 import type { PublicSettings } from './settings'
 import { profileIdSchema, settingsInputSchema } from './settings'
 import { labActionSchema, type LabStats, type LabStatus } from './lab-actions'
+import { MAX_REQUEST_DEPTH, nestsDeeperThan } from './json-depth'
 
 // The one contract between the renderer and either shell (Electron IPC or the web shell's
 // WebSocket). Every channel name lives here; both shells and the preload are checked against it.
@@ -127,7 +128,29 @@ export function parseRequest<C extends InvokeChannel>(
   channel: C,
   input: unknown,
 ): Result<z.output<(typeof invokeChannels)[C]['request']>> {
-  const r = invokeChannels[channel].request.safeParse(input)
+  if (nestsDeeperThan(input, MAX_REQUEST_DEPTH)) {
+    return {
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: `${channel}: the request nests deeper than ${MAX_REQUEST_DEPTH} levels`,
+      },
+    }
+  }
+  const schema: z.ZodType = invokeChannels[channel].request
+  let r: z.ZodSafeParseResult<unknown>
+  try {
+    r = schema.safeParse(input)
+  } catch (err) {
+    // A refinement that could not even look at the value (it cannot be serialized): refuse it.
+    return {
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: `${channel}: unreadable request (${err instanceof Error ? err.name : 'error'})`,
+      },
+    }
+  }
   if (r.success)
     return { ok: true, value: r.data as z.output<(typeof invokeChannels)[C]['request']> }
   const first = r.error.issues[0]

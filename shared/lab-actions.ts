@@ -8,14 +8,17 @@ const commandName = z
   .string()
   .regex(/^[A-Za-z0-9_\-.:*]{1,100}$/, 'a command name: letters, digits, _ - . : *')
 
-/** A JSON value small enough for a method or command payload from the panel. */
-const payload = z.unknown().refine((v) => {
+/** Whether a value serializes to at most `max` characters of JSON (false when it cannot). */
+function jsonWithin(v: unknown, max: number): boolean {
   try {
-    return JSON.stringify(v ?? null).length <= 16_384
+    return JSON.stringify(v ?? null).length <= max
   } catch {
     return false
   }
-}, 'payload: at most 16 KiB of JSON')
+}
+
+/** A JSON value small enough for a method or command payload from the panel. */
+const payload = z.unknown().refine((v) => jsonWithin(v, 16_384), 'payload: at most 16 KiB of JSON')
 
 export const labActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('failover'), ttl: z.number().int().min(1).max(30).optional() }),
@@ -35,7 +38,7 @@ export const labActionSchema = z.discriminatedUnion('action', [
     patch: z
       .record(z.string().min(1).max(128), z.unknown())
       .refine(
-        (p) => Object.keys(p).length > 0 && JSON.stringify(p).length <= 16_384,
+        (p) => Object.keys(p).length > 0 && jsonWithin(p, 16_384),
         'give 1 to a few properties',
       ),
   }),

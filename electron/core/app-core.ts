@@ -218,10 +218,10 @@ export class AppCore {
         },
       }
     }
-    const parsed = parseRequest(channel, input)
-    if (!parsed.ok) return parsed
-    await this.ready
     try {
+      const parsed = parseRequest(channel, input)
+      if (!parsed.ok) return parsed
+      await this.ready
       const handler = this.handlers[channel] as (req: unknown) => Promise<unknown>
       return { ok: true, value: await handler(parsed.value) }
     } catch (err) {

@@ -152,7 +152,15 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     ws.on('close', unsubscribe)
     ws.on('error', () => undefined)
     ws.on('message', (data, isBinary) => {
-      void handleMessage(ws, isBinary ? null : data.toString())
+      // Nothing a client sends may reach the process's last-resort handler (which restarts
+      // the device): whatever escapes is answered as an internal error and logged.
+      handleMessage(ws, isBinary ? null : data.toString()).catch((err: unknown) => {
+        log(`web shell: a request failed: ${err instanceof Error ? err.message : String(err)}`)
+        send(ws, {
+          id: null,
+          result: { ok: false, error: { code: 'internal', message: 'the request failed' } },
+        })
+      })
     })
   })
 

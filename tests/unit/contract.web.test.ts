@@ -99,6 +99,22 @@ describe('web shell', () => {
   it('rejects bad input with a typed bad-request error', async () => {
     const c = await client()
     await exerciseBadInput(c.api, () => deps.sessions)
+    // Two hundred thousand levels deep, as raw text: answered, and the device is not restarted
+    // (a stack overflow in validation once reached the last-resort handler).
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000)
+    const sessionCount = deps.sessions.length
+    for (const [id, request] of [
+      [9, `{"action":"desired","patch":{"a":${deep}}}`],
+      [10, `{"action":"invoke","method":"echo","payload":${deep}}`],
+    ] as const) {
+      expectError(
+        await c.raw(`{"id":${id},"channel":"lab:act","request":${request}}`, id),
+        'bad-request',
+        /nests deeper than 64/,
+      )
+    }
+    expect(deps.sessions.length).toBe(sessionCount)
+    expect(core.appInfo().lastFault).toBeNull()
     expectError(
       await c.raw(
         JSON.stringify({ id: 7, channel: 'session:connect', request: { surprise: true } }),

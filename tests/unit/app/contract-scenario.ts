@@ -262,5 +262,21 @@ export async function exerciseBadInput(api: RendererApi, sessions: () => FakeSes
   expectError(huge, 'bad-request', /at most/)
   expect(!huge.ok && huge.error.field).toBe('key')
   expect(!huge.ok && huge.error.message.length).toBeLessThan(1000)
+  // Nested far deeper than any real request: an answer naming the depth. (Deeper still, past
+  // what serializing can take, is tried on the web shell's socket as raw text.)
+  let deep: unknown = 1
+  for (let i = 0; i < 1_000; i++) deep = [deep]
+  const sessionCount = sessions().length
+  expectError(
+    await loose['labAct']!({ action: 'desired', patch: { fanSpeed: deep } }),
+    'bad-request',
+    /nests deeper than/,
+  )
+  expectError(
+    await loose['labAct']!({ action: 'invoke', method: 'echo', payload: deep }),
+    'bad-request',
+    /nests deeper than/,
+  )
+  expect(sessions().length).toBe(sessionCount)
   expect(sessions()[sessions().length - 1]!.calls.length).toBe(before)
 }
