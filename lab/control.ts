@@ -46,7 +46,20 @@ const c2dBody = z
       z.number(),
       z.boolean(),
     ]),
-    properties: z.record(z.string().min(1), z.string()).optional(),
+    // `$.mid`, `$.to`... are the message's system properties, set by IoT Hub: an application
+    // property with such a name would pose as one on the wire.
+    properties: z
+      .record(
+        z
+          .string()
+          .min(1)
+          .refine((k) => !k.startsWith('$'), {
+            error: (i) =>
+              `property "${String(i.input).slice(0, 40)}": names starting with $ are IoT Hub's system properties`,
+          }),
+        z.string(),
+      )
+      .optional(),
   })
   .strict()
 const throttleBody = z.object({ retryAfter: z.number().int().min(0).max(3600).optional() }).strict()

@@ -124,7 +124,10 @@ export class Dps {
     answer: (e: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
   ): void {
     const caller = this.identify(client, username, password)
-    if (!caller)
+    // A caller whose credentials fail is let in only to hear why (401, 404) when nobody holds
+    // its id: connecting would otherwise take over, and so cut off, the registration of the
+    // device that does hold it. Real DPS refuses such a CONNECT outright.
+    if (!caller || (caller.refusal && this.holdsConnection(client.id)))
       return answer(Object.assign(new Error('bad credentials'), { returnCode: 5 }), false)
     if (this.dropAfterConnack > 0 && !caller.refusal) {
       this.dropAfterConnack--
@@ -132,6 +135,11 @@ export class Dps {
     }
     this.callers.set(client, caller)
     answer(null, true)
+  }
+
+  /** Whether a connection with this id is open (aedes's `clients` map, not in its types). */
+  private holdsConnection(id: string): boolean {
+    return Object.hasOwn((this.broker as unknown as { clients: object }).clients, id)
   }
 
   private onSubscribe(
@@ -249,6 +257,8 @@ export class Dps {
     packet: AedesPublishPacket | { topic: string; payload: Buffer | string; qos?: number },
     done: Done,
   ): void {
+    // DPS keeps no retained message; kept by the server, each would stay in memory for good.
+    if ('retain' in packet) packet.retain = false
     const caller = client && this.callers.get(client)
     if (!client || !caller) return done(new Error('unknown client'))
     if ((packet as { qos?: number }).qos === 2) {

@@ -15,6 +15,13 @@ interface Session {
   deviceId: string
   /** Drops the connection when its SAS token expires, as IoT Hub does. */
   expiry: NodeJS.Timeout | null
+  /**
+   * C2D message ids sent on a clean session, in order, until their PUBACK. The MQTT server keeps
+   * nothing for a clean session, so its PUBACKs cannot name the message: they settle in order
+   * (QoS 1 acknowledgements of one connection come back in the order the messages went out).
+   * `null` for clean session 0, whose PUBACKs the server maps back itself.
+   */
+  cleanInflight: string[] | null
 }
 
 interface PendingMethod {
@@ -135,7 +142,7 @@ export class Hub {
       contain(
         log,
         `${where} ack`,
-        () => this.onAck(client, packet as { topic?: string }),
+        () => this.onAck(client, packet as { topic?: string } | undefined),
         closing(client),
       ),
     )
@@ -221,7 +228,12 @@ export class Hub {
     if (client.clean) this.subscriptions.delete(client.id)
     const replaced = this.sessions.get(client.id)
     if (replaced?.expiry) clearTimeout(replaced.expiry)
-    const session: Session = { client, deviceId: client.id, expiry: null }
+    const session: Session = {
+      client,
+      deviceId: client.id,
+      expiry: null,
+      cleanInflight: client.clean ? [] : null,
+    }
     this.sessions.set(client.id, session)
     this.armExpiry(session)
     device.connectedTo = this.name
@@ -324,6 +336,10 @@ export class Hub {
       )
       return done(new Error('QoS 2 is not supported'))
     }
+    // IoT Hub keeps no retained message: it passes the flag on as the `mqtt-retain` property.
+    // Kept here, every retained publish would stay in the server's memory for good.
+    const retained = 'retain' in packet && packet.retain
+    if (retained) packet.retain = false
     const device = this.state.devices.get(client.id)
     const topic = packet.topic
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
@@ -337,7 +353,7 @@ export class Hub {
         )
         return done(new Error('message too large'))
       }
-      this.onTelemetry(device, bag, payload)
+      this.onTelemetry(device, bag, payload, retained)
       return done(null)
     }
     const q = parseQuery(topic)
@@ -391,8 +407,9 @@ export class Hub {
     return { status, payload: parsed.ok ? parsed.value : payload.toString('utf8') }
   }
 
-  private onTelemetry(device: DeviceRecord, bag: string, payload: Buffer): void {
+  private onTelemetry(device: DeviceRecord, bag: string, payload: Buffer, retained: boolean): void {
     const { systemProperties, properties } = parseBag(bag)
+    if (retained) properties['mqtt-retain'] = 'true'
     const text = payload.toString('utf8')
     const isJson = (systemProperties['$.ct'] ?? '').includes('json')
     const seq =
@@ -491,12 +508,19 @@ export class Hub {
     if (!s || !device || !this.subscribed(deviceId, `devices/${deviceId}/messages/devicebound/#`))
       return
     for (const m of device.c2d) {
-      // Delivered elsewhere and never acknowledged: this hub delivers it again.
-      if (m.state === 'completed' || (m.state === 'delivered' && m.deliveredTo === this.name))
+      if (m.state === 'completed') continue
+      // Delivered here and not yet acknowledged: a clean-session-0 client gets it again from the
+      // MQTT server; a clean session gets it again from us, unless it is in flight on this one.
+      if (
+        m.state === 'delivered' &&
+        m.deliveredTo === this.name &&
+        (s.cleanInflight === null || s.cleanInflight.includes(m.messageId))
+      )
         continue
       m.state = 'delivered'
       m.deliveredTo = this.name
       m.deliveryCount++
+      s.cleanInflight?.push(m.messageId)
       const bag = encodeBag(m.properties, {
         '$.mid': m.messageId,
         '$.to': `/devices/${deviceId}/messages/devicebound`,
@@ -505,10 +529,18 @@ export class Hub {
     }
   }
 
-  private onAck(client: Client, packet: { topic?: string }): void {
-    const prefix = `devices/${client.id}/messages/devicebound/`
-    if (!packet.topic?.startsWith(prefix)) return
-    const mid = parseBag(packet.topic.slice(prefix.length)).systemProperties['$.mid']
+  private onAck(client: Client, packet: { topic?: string } | undefined): void {
+    const session = this.sessions.get(client.id)
+    let mid: string | undefined
+    if (packet === undefined) {
+      // A clean session's PUBACK, or one for nothing we sent (ignored, as IoT Hub does).
+      if (session?.client !== client || !session.cleanInflight) return
+      mid = session.cleanInflight.shift()
+    } else {
+      const prefix = `devices/${client.id}/messages/devicebound/`
+      if (!packet.topic?.startsWith(prefix)) return
+      mid = parseBag(packet.topic.slice(prefix.length)).systemProperties['$.mid']
+    }
     const msg = this.state.devices.get(client.id)?.c2d.find((m) => m.messageId === mid)
     // On MQTT the PUBACK is the settlement: the SDK completes on receipt.
     if (msg && msg.state !== 'completed') {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { SeqRanges } from './seq-ranges'
 import type { HubName } from './types'
 
 export interface TelemetryRecord {
@@ -37,14 +38,19 @@ export class TelemetryLog {
   private bytes = 0
   count = 0
   private duplicates = 0
+  private unique = 0
+  /** The latest message ids, oldest first (a Set keeps insertion order). */
   private readonly messageIds = new Set<string>()
-  private readonly seqs = new Set<number>()
-  private firstSeq: number | null = null
-  private lastSeq: number | null = null
+  private readonly seqs = new SeqRanges()
 
   constructor(
     private readonly kept = 50_000,
     private readonly keptBytes = 64 * 1024 * 1024,
+    /**
+     * How many of the latest message ids a duplicate is looked for among: twenty times what the
+     * app's outbox can resend, and a bound on what a device sending unique ids costs the lab.
+     */
+    private readonly idsRemembered = 200_000,
   ) {}
 
   private get stored(): number {
@@ -57,12 +63,13 @@ export class TelemetryLog {
       r.messageId === null ? null : r.messageId.length <= 128 ? r.messageId : digest(r.messageId)
     const duplicate = id !== null && this.messageIds.has(id)
     if (duplicate) this.duplicates++
-    if (id !== null) this.messageIds.add(id)
-    if (r.seq !== null) {
-      this.seqs.add(r.seq)
-      if (this.firstSeq === null || r.seq < this.firstSeq) this.firstSeq = r.seq
-      if (this.lastSeq === null || r.seq > this.lastSeq) this.lastSeq = r.seq
+    else if (id !== null) {
+      this.unique++
+      this.messageIds.add(id)
+      if (this.messageIds.size > this.idsRemembered)
+        this.messageIds.delete(this.messageIds.values().next().value!)
     }
+    if (r.seq !== null) this.seqs.add(r.seq)
     const record = { ...r, duplicate }
     const text = JSON.stringify(record)
     this.records.push(record)
@@ -97,19 +104,13 @@ export class TelemetryLog {
   }
 
   stats(): TelemetryStats {
-    const missing: number[] = []
-    if (this.firstSeq !== null && this.lastSeq !== null) {
-      // Bounded by the seqs seen plus the gaps listed, however far apart first and last are.
-      for (let s = this.firstSeq; s <= this.lastSeq && missing.length < missingListed; s++)
-        if (!this.seqs.has(s)) missing.push(s)
-    }
     return {
       count: this.count,
-      unique: this.messageIds.size,
+      unique: this.unique,
       duplicates: this.duplicates,
-      firstSeq: this.firstSeq,
-      lastSeq: this.lastSeq,
-      missing,
+      firstSeq: this.seqs.first,
+      lastSeq: this.seqs.last,
+      missing: this.seqs.missing(missingListed),
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Client } from 'azure-iot-device'
 import { connect as tcpConnect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import type mqtt from 'mqtt'
+import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   api,
@@ -9,6 +9,7 @@ import {
   connacked,
   rawDpsClient,
   rawHubClient,
+  hubToken,
   rawRegister,
   testLab,
   waitFor,
@@ -218,6 +219,70 @@ describe("IoT Hub's and DPS's limits", () => {
     expect(r.body.stats.count).toBe(1)
   })
 
+  it('keeps no retained publish: telemetry carries mqtt-retain, as IoT Hub passes it on', async () => {
+    const d = await twinDevice('retainer')
+    try {
+      await d.c.publishAsync('devices/retainer/messages/events/seq=1', '{"t":1}', {
+        qos: 1,
+        retain: true,
+      })
+      // Retained requests are still answered (and, like every retained publish, not kept).
+      d.c.publish('$iothub/twin/GET/?$rid=r1', ' ', { qos: 0, retain: true })
+      const r = await api<{ messages: { properties: Record<string, string> }[] }>(
+        lab,
+        'GET',
+        '/devices/retainer/telemetry',
+      )
+      expect(r.body.messages[0]!.properties).toEqual({ seq: '1', 'mqtt-retain': 'true' })
+      expect((await d.get()).status).toBe(200)
+      expect(d.c.connected).toBe(true)
+    } finally {
+      d.c.end(true)
+    }
+  })
+
+  it('settles C2D for a clean-session device by its PUBACKs, without closing it', async () => {
+    const host = await registered('clean-c2d')
+    const c = mqtt.connect(`mqtts://${host}`, {
+      clientId: 'clean-c2d',
+      username: `${host}/clean-c2d/?api-version=2021-04-12`,
+      password: hubToken(lab, host, 'clean-c2d'),
+      ca: lab.ca,
+      clean: true,
+      reconnectPeriod: 0,
+    })
+    await connacked(c)
+    try {
+      const got: string[] = []
+      c.on('message', (_t, p) => got.push(p.toString()))
+      await c.subscribeAsync('devices/clean-c2d/messages/devicebound/#', { qos: 1 })
+      for (const body of ['m0', 'm1', 'm2'])
+        await api(lab, 'POST', '/devices/clean-c2d/c2d', { body })
+      const states = async () =>
+        (await api<{ c2d: { body: string; state: string }[] }>(lab, 'GET', '/devices/clean-c2d'))
+          .body.c2d
+      await waitFor('all three completed', async () =>
+        (await states()).every((m) => m.state === 'completed'),
+      )
+      expect(got).toEqual(['m0', 'm1', 'm2'])
+      expect(c.connected).toBe(true)
+    } finally {
+      c.end(true)
+    }
+  })
+
+  it('refuses C2D properties that would pose as system properties ($.mid and the like)', async () => {
+    await registered('c2d-spoof')
+    const r = await api<{ error: { code: string; message: string } }>(
+      lab,
+      'POST',
+      '/devices/c2d-spoof/c2d',
+      { body: 'm', properties: { '$.mid': 'spoof' } },
+    )
+    expect(r.status).toBe(400)
+    expect(r.body.error.message).toMatch(/\$\.mid/)
+  })
+
   it('closes a connection that publishes with QoS 2, at a hub and at DPS', async () => {
     const host = await registered('qos2')
     const c = rawHubClient(lab, host, 'qos2')
@@ -265,6 +330,48 @@ function prng(seed: number) {
     return s / 2 ** 32
   }
 }
+
+describe('credentials at DPS', () => {
+  it("a connection without valid credentials cannot take over a device's registration", async () => {
+    const victim = rawDpsClient(lab, 'dps-victim')
+    await connacked(victim)
+    try {
+      const sr = `${lab.idScope}/registrations/dps-victim`
+      for (const [username, password] of [
+        [`${sr}/api-version=2019-03-31`, 'not-a-token'],
+        [`0ne00NOSUCH/registrations/dps-victim/api-version=2019-03-31`, 'not-a-token'],
+      ] as const) {
+        const impostor = mqtt.connect(`mqtts://${lab.dpsHost}`, {
+          clientId: 'dps-victim',
+          username,
+          password,
+          ca: lab.ca,
+          reconnectPeriod: 0,
+        })
+        await expect(connacked(impostor)).rejects.toMatchObject({ code: 5 })
+        await closed(impostor)
+      }
+      expect(victim.connected).toBe(true)
+      expect((await rawRegister(victim, '{"registrationId":"dps-victim"}')).status).toBe(200)
+    } finally {
+      victim.end(true)
+    }
+  })
+
+  it('a device alone with bad credentials still hears why (401, 404), not a bare refusal', async () => {
+    const sr = `${lab.idScope}/registrations/dps-alone`
+    const c = mqtt.connect(`mqtts://${lab.dpsHost}`, {
+      clientId: 'dps-alone',
+      username: `${sr}/api-version=2019-03-31`,
+      password: 'not-a-token',
+      ca: lab.ca,
+      reconnectPeriod: 0,
+    })
+    await connacked(c)
+    expect((await rawRegister(c, '{"registrationId":"dps-alone"}')).status).toBe(401)
+    c.end(true)
+  })
+})
 
 describe('a fuzz of malformed and oversized input', () => {
   it('leaves DPS, both hubs and the control API serving a healthy device', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { SeqRanges } from '../../../lab/seq-ranges'
 import { TelemetryLog } from '../../../lab/telemetry'
 
 const msg = (seq: number | null, messageId: string | null = seq === null ? null : `d-${seq}`) => ({
@@ -62,5 +63,35 @@ describe('a device telemetry log', () => {
     const s = log.stats()
     expect(s.missing).toHaveLength(1000)
     expect(s.missing[0]).toBe(1)
+  })
+
+  it('remembers a bounded window of message ids: a repeat inside it is a duplicate, every id counts once', () => {
+    const log = new TelemetryLog(10, 1 << 20, 3)
+    for (const id of ['a', 'b', 'c', 'd', 'b', 'a']) log.add(msg(null, id))
+    // 'b' was among the last three ids; 'a' had left the window and counts as new again.
+    expect(log.stats()).toMatchObject({ count: 6, unique: 5, duplicates: 1 })
+  })
+})
+
+describe('seq ranges', () => {
+  it('hold a long run in one range and list the gaps between, in any arrival order', () => {
+    const r = new SeqRanges()
+    for (let s = 1; s <= 100_000; s++) r.add(s)
+    expect(r.missing(10)).toEqual([])
+    for (const s of [100_005, 100_003, 100_002, 100_001, 99_999]) r.add(s)
+    expect([r.first, r.last]).toEqual([1, 100_005])
+    expect(r.missing(10)).toEqual([100_004])
+    expect(r.add(100_003)).toBe(false)
+    r.add(100_004)
+    expect(r.missing(10)).toEqual([])
+    r.add(-2)
+    expect(r.missing(10)).toEqual([-1, 0])
+  })
+
+  it('join the lowest ranges past their bound, listing only the newer gaps', () => {
+    const r = new SeqRanges(3)
+    for (const s of [1, 3, 5, 7, 9]) r.add(s)
+    expect(r.missing(10)).toEqual([6, 8])
+    expect([r.first, r.last]).toEqual([1, 9])
   })
 })
