@@ -80,7 +80,8 @@ export function twinPatchProblem(patch: unknown): string | null {
     return 'a twin patch must be a JSON object'
   if (valueDepth(patch, limits.twinDepth + 1) > limits.twinDepth)
     return `twin properties may nest at most ${limits.twinDepth} levels deep`
-  return valueProblem(patch, null)
+  const { $version: _ignored, ...props } = patch as Record<string, unknown>
+  return valueProblem(props, null)
 }
 
 /** Keys and string values of a twin value, at any depth (array items are checked, not named). */
@@ -89,6 +90,9 @@ function valueProblem(value: unknown, key: string | null): string | null {
     return Buffer.byteLength(value, 'utf8') > limits.twinStringBytes
       ? `string value${key === null ? '' : ` of "${key.slice(0, 40)}"`} over ${limits.twinStringBytes} bytes`
       : null
+  // JSON reads 1e400 as Infinity, which it would write back as null: a delete, not a value.
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return `number${key === null ? '' : ` "${key.slice(0, 40)}"`} out of range`
   if (!value || typeof value !== 'object') return null
   const isArray = Array.isArray(value)
   for (const [k, v] of Object.entries(value)) {

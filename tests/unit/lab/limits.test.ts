@@ -67,6 +67,11 @@ describe('twin rules', () => {
     const nest = (n: number): unknown => (n === 0 ? 1 : { a: nest(n - 1) })
     expect(twinPatchProblem(nest(10))).toBeNull()
     expect(twinPatchProblem(nest(11))).toMatch(/10 levels/)
+    // A patch's own $version is ignored, not refused; a number JSON reads as Infinity is refused.
+    expect(twinPatchProblem({ $version: 5, fanSpeed: 2 })).toBeNull()
+    expect(twinPatchProblem({ a: { $version: 5 } })).toMatch(/property name/)
+    expect(twinPatchProblem(JSON.parse('{"a":1e400}'))).toMatch(/"a" out of range/)
+    expect(twinPatchProblem(JSON.parse('{"a":[-1e400]}'))).toMatch(/out of range/)
   })
 
   it('merges as IoT Hub does, on a copy, and refuses a result over 32 KB', () => {
