@@ -23,6 +23,12 @@ const methods: Record<string, (arg: unknown) => unknown> = {
 
 const error = (code: string, message: string) => ({ error: { code, message } })
 
+/** A method request's payload as shown to the user: its JSON value, or its text when not JSON. */
+export function methodPayload(body: Buffer): unknown {
+  const parsed = parseBody(body)
+  return parsed.ok ? parsed.value : parsed.text
+}
+
 function parseBody(body: Buffer): { ok: true; value: unknown } | { ok: false; text: string } {
   const text = body.toString('utf8')
   if (text.trim() === '') return { ok: true, value: null }

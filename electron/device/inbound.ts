@@ -1,7 +1,7 @@
 import type { AppError, Behaviours } from '../../shared/domain'
 import type { DeviceModel } from '../../shared/model'
 import type { Activity } from './activity'
-import { answerMethod, settleC2d } from './commands'
+import { answerMethod, methodPayload, settleC2d } from './commands'
 import { buildDesiredAcks } from './desired'
 import type { HubLink, InboundC2d, InboundMethod, LinkHandlers } from './hub-link'
 
@@ -88,7 +88,7 @@ export class Inbound {
       activity.addInbound({
         kind: 'method',
         name: call.name,
-        payload: call.body.toString('utf8'),
+        payload: methodPayload(call.body),
         response: { status: 0, outcome: 'ignored' },
       })
       return

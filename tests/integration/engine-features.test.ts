@@ -252,6 +252,7 @@ describe('the device engine against the lab', () => {
     expect(ignored.body.status).toBe(504)
     expect(device.session.inbound().at(-1)).toMatchObject({
       kind: 'method',
+      payload: 'x', // the value sent, as an answered call shows it (not its JSON text)
       response: { outcome: 'ignored' },
     })
     device.session.setBehaviour('directMethods', true)

@@ -37,6 +37,8 @@ export function Inbound() {
 
 export function responseText(e: InboundEntry): string {
   const r = e.response
+  // Switched off: the device chose not to act (a method caller times out, a desired edit waits).
+  if (r.outcome === 'ignored') return 'ignored (switched off)'
   if (e.kind === 'c2d') return r.outcome ?? String(r.status)
   if (e.kind === 'desired') {
     const ack = r.body as { ac?: number; av?: number; ad?: string } | undefined
@@ -47,12 +49,16 @@ export function responseText(e: InboundEntry): string {
   return `${r.status}${r.body !== undefined ? ' ' + json(r.body, 80) : ''}`
 }
 
+/** Held or ignored is a choice the user made by switching off, not a failure. */
+export function responseTone(e: InboundEntry): 'ok' | 'bad' | 'neutral' {
+  const { status, outcome } = e.response
+  if (outcome === 'held' || outcome === 'ignored') return 'neutral'
+  return status >= 200 && status < 300 && outcome !== 'rejected' ? 'ok' : 'bad'
+}
+
 function InboundRow({ entry }: { entry: InboundEntry }) {
   const [copied, setCopied] = useState(false)
-  const ok =
-    entry.response.status >= 200 &&
-    entry.response.status < 300 &&
-    entry.response.outcome !== 'rejected'
+  const tone = responseTone(entry)
   return (
     <div className="irow" data-testid="inbound-row" data-kind={entry.kind} data-name={entry.name}>
       <div className="irow-top">
@@ -80,7 +86,7 @@ function InboundRow({ entry }: { entry: InboundEntry }) {
         </span>
         <span className="arrow">→</span>
         <span
-          className={ok ? 'resp resp-ok' : 'resp resp-bad'}
+          className={`resp resp-${tone}`}
           data-testid="inbound-response"
           title={json(entry.response, 2000)}
         >
