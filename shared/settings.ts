@@ -98,7 +98,9 @@ export interface PublicSettings {
   /** The profile in use; null for the embedded lab. */
   activeProfileId: string | null
   idScope: string
+  /** What the user entered (the lab: its group key). */
   keyKind: 'group' | 'device'
+  /** The device key the device uses (derived from a group key), masked. */
   keyMasked: string
   deviceId: string
   modelId: string

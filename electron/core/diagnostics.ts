@@ -29,7 +29,7 @@ export function diagnosticsText(d: DiagnosticsInput): string {
     `mode        ${s.mode === 'lab' ? 'embedded lab' : 'IoT Central profile'}`,
     `device      ${s.deviceId} · model ${s.modelId}`,
     `dps         ${s.provisioningHost} · scope ${s.idScope} · ${s.transport}`,
-    `key         ${s.keyKind} key ${s.keyMasked || '(none)'}; saved keys ${s.secretStorage.how}`,
+    `key         device key ${s.keyMasked || '(none)'} (${s.keyKind === 'group' ? 'derived from the group key' : 'entered as a device key'}); saved keys ${s.secretStorage.how}`,
     `profiles    ${s.profiles.map((p) => p.name).join(', ') || '(none)'}`,
   ]
   if (d.info.lab) {

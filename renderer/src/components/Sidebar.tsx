@@ -26,9 +26,17 @@ export function Sidebar() {
             <dd className="mono" title={settings.provisioningHost}>
               {settings.provisioningHost || '—'}
             </dd>
-            <dt>key</dt>
-            <dd className="mono">
-              {settings.keyKind} {settings.keyMasked}
+            <dt>device key</dt>
+            <dd
+              className="mono"
+              title={
+                settings.keyKind === 'group'
+                  ? 'derived from the enrollment group key for this device id'
+                  : 'entered as a device key'
+              }
+            >
+              {settings.keyMasked || '—'}
+              {settings.keyKind === 'group' ? ' (from group key)' : ''}
             </dd>
             <dt>transport</dt>
             <dd>{settings.transport === 'mqtt' ? 'MQTT (8883)' : 'MQTT over WebSockets (443)'}</dd>

@@ -188,6 +188,8 @@ export async function exerciseEveryChannel(
   const diag = value(await api.appDiagnostics())
   expect(diag).toMatch(/IoT Central HA device — diagnostics/)
   expect(diag).toMatch(/failover_js/)
+  // The masked key is the device key the device uses, whatever the user entered.
+  expect(diag).toMatch(/key +device key •+.{4} \(derived from the group key\)/)
   // app:openLogs — a shell without a file manager says where the logs are instead
   expectError(await api.appOpenLogs(), 'unavailable')
 
