@@ -165,16 +165,28 @@ export function checkValue(value: unknown, s: PrimitiveSchema): string | null {
   switch (s) {
     case 'boolean':
       return typeof value === 'boolean' ? null : `expected a boolean, got ${describe(value)}`
+    // DTDL: integer is signed 32-bit, long signed 64-bit (exact in JSON up to 2^53), float
+    // IEEE single precision.
     case 'integer':
+      if (!(typeof value === 'number' && Number.isInteger(value)))
+        return `expected an integer, got ${describe(value)}`
+      return value >= -(2 ** 31) && value < 2 ** 31
+        ? null
+        : `expected a 32-bit integer (±2,147,483,647), got ${value}`
     case 'long':
-      return typeof value === 'number' && Number.isInteger(value)
+      return typeof value === 'number' && Number.isSafeInteger(value)
         ? null
         : `expected an integer, got ${describe(value)}`
     case 'double':
-    case 'float':
       return typeof value === 'number' && Number.isFinite(value)
         ? null
         : `expected a number, got ${describe(value)}`
+    case 'float':
+      if (!(typeof value === 'number' && Number.isFinite(value)))
+        return `expected a number, got ${describe(value)}`
+      return Math.abs(value) <= 3.4028234663852886e38
+        ? null
+        : `expected a float (at most ±3.4e38), got ${value}`
     case 'string':
     case 'duration':
       return typeof value === 'string' ? null : `expected a string, got ${describe(value)}`

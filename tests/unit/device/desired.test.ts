@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildDesiredAcks } from '../../../electron/device/desired'
+import { checkValue } from '../../../shared/model'
 import { sampleModel } from './model'
 
 describe('buildDesiredAcks', () => {
@@ -36,5 +37,17 @@ describe('buildDesiredAcks', () => {
       ac: 200,
       ad: 'cleared',
     })
+  })
+
+  it("holds numbers to DTDL's sizes: integer is 32-bit, long what JSON keeps exact", () => {
+    const ack = (v: number) => buildDesiredAcks({ fanSpeed: v, $version: 3 }, sampleModel).fanSpeed!
+    expect(ack(2_147_483_647).ac).toBe(200)
+    expect(ack(-2_147_483_648).ac).toBe(200)
+    expect(ack(99_999_999_999)).toMatchObject({ ac: 400, ad: expect.stringMatching(/32-bit/) })
+    expect(checkValue(2 ** 53 - 1, 'long')).toBeNull()
+    expect(checkValue(2 ** 60, 'long')).toMatch(/integer/)
+    expect(checkValue(3.4e38, 'float')).toBeNull()
+    expect(checkValue(1e39, 'float')).toMatch(/float/)
+    expect(checkValue(1e300, 'double')).toBeNull()
   })
 })
