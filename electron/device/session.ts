@@ -554,7 +554,9 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     this.sender.detach()
     this.link = null
     this.moves.forget()
-    this.lostAt = Date.now()
+    // A silent hub was gone from its last word on, not from when keep-alive noticed: the move's
+    // figure is the time the device was without a hub.
+    this.lostAt = Date.now() - (loss.kind === 'silent' ? loss.ms : 0)
     this.health.hubLost(hub, loss)
     this.setState({ kind: 'lost', hub }, { code: 'lost', hub, loss, livedMs })
     await link.close(closeBoundMs)

@@ -206,6 +206,12 @@ describe('failover and failback', () => {
       // keep-alive 2 s: silence is noticed between one and two ping periods later
       expect(entries[0]!.at - cutAt).toBeLessThan(5000)
       expect(entries[3]).toMatchObject({ hub: away, mark: 'failover' })
+      // The failover figure counts from the hub's last word, not from when the silence was
+      // noticed: it is the time the device was without a hub.
+      const silentMs = (entries[0]!.cause as { loss: { ms: number } }).loss.ms
+      expect(session.snapshot().counters.lastFailover!.connectedMs).toBeGreaterThanOrEqual(
+        entries[3]!.at - entries[0]!.at + silentMs,
+      )
       expect(session.snapshot().hubHealth).toMatchObject({
         [home]: { status: 'silent' },
         [away]: { status: 'up' },
