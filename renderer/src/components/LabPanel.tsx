@@ -1,10 +1,19 @@
-import { useEffect, useState, type ReactNode } from 'react'
+import { useEffect, useId, useState, type ReactNode } from 'react'
 import type { LabStatus } from '../../../shared/lab-actions'
 import { lizardCommand, type LabAction } from '../../../shared/lab-actions'
 import { copyText } from '../format'
 import { actions, useApp } from '../store'
 
 const pollMs = 2000
+const outageMin = 5
+const outageMax = 3600
+
+/** The outage length as typed, brought into range (whole seconds; not a number: a minute). */
+function outageSeconds(text: string): number {
+  const n = Math.round(Number(text))
+  if (text.trim() === '' || !Number.isFinite(n)) return 60
+  return Math.min(outageMax, Math.max(outageMin, n))
+}
 
 /**
  * The embedded lab, driven from the window: fail over and back, a data-center outage, each chaos
@@ -16,11 +25,16 @@ export function LabPanel() {
   const deviceId = useApp((s) => s.snapshot?.deviceId ?? 'failover_js')
   const busy = useApp((s) => !!s.pending['lab:act'])
   const [status, setStatus] = useState<LabStatus | null>(null)
-  const [shown, setShown] = useState<string | null>(null)
+  // The action last pointed at, not its command: the command is made at each render, so it always
+  // names the lab's current address (a restarted lab listens on other ports).
+  const [shown, setShown] = useState<LabAction | null>(null)
   const [result, setResult] = useState<{ text: string; ok: boolean } | null>(null)
   const [copied, setCopied] = useState(false)
   const [ttl, setTtl] = useState(5)
-  const [outageFor, setOutageFor] = useState(60)
+  // As typed: a keystroke is never corrected; the length is brought into range when it is used.
+  const [outageText, setOutageText] = useState('60')
+  const [outageClamped, setOutageClamped] = useState(false)
+  const outageHintId = useId()
   const [message, setMessage] = useState('hello')
   const [alarm, setAlarm] = useState('07:30:00')
   const [fan, setFan] = useState(3)
@@ -44,9 +58,21 @@ export function LabPanel() {
   if (!lab) return null
   const command = (a: LabAction) =>
     lizardCommand(lab.lizard, a, deviceId, lab.controlUrl ?? 'http://127.0.0.1:8090')
+  const outageFor = outageSeconds(outageText)
+  const outageTyped = Number(outageText.trim() === '' ? NaN : outageText)
+  const outageValid =
+    Number.isInteger(outageTyped) && outageTyped >= outageMin && outageTyped <= outageMax
+  /** Puts the length the lab will use in the field, and says so when it differs from what was typed. */
+  const settleOutage = () => {
+    if (outageValid) return
+    setOutageText(String(outageFor))
+    setOutageClamped(true)
+  }
+  const shownCommand = command(shown ?? { action: 'outage', hub: 'a', forSeconds: outageFor })
 
   const act = async (a: LabAction) => {
-    setShown(command(a))
+    if (a.action === 'outage') settleOutage()
+    setShown(a)
     const r = await actions.labAct(a)
     setResult(r.ok ? { text: r.value, ok: true } : { text: r.error.message, ok: false })
     const s = await actions.labStatus()
@@ -60,7 +86,7 @@ export function LabPanel() {
       command={command(a)}
       disabled={!running || busy}
       testId={testId}
-      onShow={setShown}
+      onShow={() => setShown(a)}
       onAct={() => void act(a)}
     >
       {children}
@@ -126,16 +152,31 @@ export function LabPanel() {
             for{' '}
             <input
               type="number"
-              min={5}
-              max={3600}
+              min={outageMin}
+              max={outageMax}
               aria-label="Outage length in seconds"
-              value={outageFor}
-              onChange={(e) =>
-                setOutageFor(Math.min(3600, Math.max(5, Math.round(Number(e.target.value) || 60))))
-              }
+              aria-invalid={outageValid ? undefined : true}
+              aria-describedby={outageValid && !outageClamped ? undefined : outageHintId}
+              value={outageText}
+              onChange={(e) => {
+                setOutageText(e.target.value)
+                setOutageClamped(false)
+              }}
+              onBlur={settleOutage}
             />{' '}
             s
           </label>
+          {(!outageValid || outageClamped) && (
+            <span
+              id={outageHintId}
+              className="muted small"
+              data-testid="lab-outage-hint"
+              role="status"
+            >
+              {outageMin} to {outageMax} whole seconds
+              {outageValid ? '' : `: ${outageFor} will be used`}
+            </span>
+          )}
         </div>
       </fieldset>
       <fieldset>
@@ -209,12 +250,12 @@ export function LabPanel() {
       </fieldset>
       <div className="lab-command" data-testid="lab-command">
         <span className="muted small">In a terminal:</span>
-        <code>{shown ?? command({ action: 'outage', hub: 'a', forSeconds: outageFor })}</code>
+        <code>{shownCommand}</code>
         <button
           type="button"
           className="link"
           onClick={() =>
-            void copyText(shown ?? '').then((ok) => {
+            void copyText(shownCommand).then((ok) => {
               setCopied(ok)
               setTimeout(() => setCopied(false), 1500)
             })
@@ -246,7 +287,7 @@ function LabButton({
   command: string
   disabled: boolean
   testId: string
-  onShow: (command: string) => void
+  onShow: () => void
   onAct: () => void
   children: ReactNode
 }) {
@@ -257,8 +298,8 @@ function LabButton({
       disabled={disabled}
       title={command}
       data-command={command}
-      onMouseEnter={() => onShow(command)}
-      onFocus={() => onShow(command)}
+      onMouseEnter={onShow}
+      onFocus={onShow}
       onClick={onAct}
     >
       {children}
