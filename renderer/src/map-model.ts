@@ -3,7 +3,7 @@ import type { MoveKind } from '../../shared/timeline'
 
 export interface MapHub {
   host: string
-  /** "A", "B", or a short host name for a real hub. */
+  /** "A", "B", or a short host name for a real hub (an address, or more of the name, to tell two apart). */
   label: string
   health: HubHealth['status']
   detail: string | null
@@ -37,10 +37,45 @@ export interface MapModel {
   summary: string
 }
 
-/** A real hub's name is long; its first label is what people recognise ("myhub-ne" of myhub-ne.azure-devices.net). */
-function shortName(host: string): string {
-  const first = host.split(':')[0]!.split('.')[0]!
-  return first.length > 18 ? first.slice(0, 17) + '…' : first
+/** A host's name and port; `ip` when the name is an IPv4 or IPv6 address ("[::1]:8884" too). */
+function hostParts(host: string): { name: string; port: string | null; ip: boolean } {
+  const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(host)
+  if (bracketed) return { name: bracketed[1]!, port: bracketed[2] ?? null, ip: true }
+  // More than one colon and no brackets: a bare IPv6 address, which cannot carry a port.
+  if (host.indexOf(':') !== host.lastIndexOf(':')) return { name: host, port: null, ip: true }
+  const [name = '', port = null] = host.split(':')
+  return { name, port, ip: /^\d{1,3}(\.\d{1,3}){3}$/.test(name) }
+}
+
+/**
+ * The names a hub may go by, shortest first. A real hub's name is long; its first label is what
+ * people recognise ("myhub-ne" of myhub-ne.azure-devices.net). An address has no such part: two
+ * hubs on one machine differ only by port, so an address is named in full.
+ */
+function hubNames(host: string): string[] {
+  const { name, port, ip } = hostParts(host)
+  if (ip) return [host]
+  const first = name.split('.')[0]!
+  const short = first.length > 18 ? first.slice(0, 17) + '…' : first
+  return [...new Set([short, ...(port ? [`${first}:${port}`] : []), host])]
+}
+
+/** Each hub's label: the lab's letter, else the shortest name no other hub shown has. */
+function hubLabelsFor(hosts: string[], lab: Record<string, string>): string[] {
+  const names = hosts.map((h) => (lab[h] !== undefined ? [lab[h]] : hubNames(h)))
+  const level = hosts.map(() => 0)
+  const labels = () => names.map((n, i) => n[level[i]!]!)
+  for (;;) {
+    const now = labels()
+    let longer = false
+    now.forEach((l, i) => {
+      if (now.indexOf(l) !== now.lastIndexOf(l) && level[i]! < names[i]!.length - 1) {
+        level[i]!++
+        longer = true
+      }
+    })
+    if (!longer) return now
+  }
 }
 
 const healthWords: Record<HubHealth['status'], string> = {
@@ -66,9 +101,11 @@ export function mapModel(s: SessionSnapshot, timeline: TimelineEntry[]): MapMode
   add(s.hub?.host)
   Object.keys(health).forEach(add)
   const connected = s.state.kind === 'connected' ? (s.hub?.host ?? null) : null
-  const hubs = hosts.slice(0, 4).map((host) => ({
+  const shown = hosts.slice(0, 4)
+  const labels = hubLabelsFor(shown, s.hubLabels)
+  const hubs = shown.map((host, i) => ({
     host,
-    label: s.hubLabels[host] ?? shortName(host),
+    label: labels[i]!,
     health: health[host]?.status ?? 'unknown',
     detail: health[host]?.detail ?? null,
     isHome: host === s.homeHub,

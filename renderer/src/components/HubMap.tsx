@@ -27,6 +27,11 @@ const dpsY = 22
 const deviceY = 76
 const hubY = 124
 
+/** A hub's box: wide enough for its title (an address is long), never into its neighbour's. */
+const hubMinW = 140
+/** Roughly the width of a character of the 13 px semibold title. */
+const titleCharW = 7.8
+
 /** x of each hub's centre, spread over the width. */
 function hubX(i: number, n: number): number {
   return Math.round((W / (n + 1)) * (i + 1))
@@ -122,7 +127,7 @@ export function HubMap() {
           </g>
         )}
         {model.hubs.map((h, i) => (
-          <Hub key={h.host} hub={h} x={hubX(i, n)} />
+          <Hub key={h.host} hub={h} x={hubX(i, n)} room={Math.floor(W / (n + 1)) - 8} />
         ))}
         <g
           className={`map-device map-device-${model.device.state}`}
@@ -148,7 +153,10 @@ export function HubMap() {
   )
 }
 
-function Hub({ hub, x }: { hub: MapHub; x: number }) {
+function Hub({ hub, x, room }: { hub: MapHub; x: number; room: number }) {
+  const title = `Hub ${hub.label}${hub.isHome ? ' · home' : ''}`
+  const wanted = Math.ceil(title.length * titleCharW) + 20
+  const width = Math.min(Math.max(hubMinW, wanted), room)
   return (
     <g
       className={`map-node map-hub map-${hub.health}${hub.isCurrent ? ' map-current' : ''}`}
@@ -158,10 +166,16 @@ function Hub({ hub, x }: { hub: MapHub; x: number }) {
       data-current={String(hub.isCurrent)}
     >
       <title>{`${hub.host}: ${hub.detail ?? hub.health}`}</title>
-      <rect x={x - 70} y={hubY - 22} width="140" height="44" rx="8" />
-      <text x={x} y={hubY - 5} textAnchor="middle" className="map-title">
-        Hub {hub.label}
-        {hub.isHome ? ' · home' : ''}
+      <rect x={x - width / 2} y={hubY - 22} width={width} height="44" rx="8" />
+      <text
+        x={x}
+        y={hubY - 5}
+        textAnchor="middle"
+        className="map-title"
+        // Too long even for the room there is: squeezed to fit the box rather than spilling out.
+        {...(wanted > width ? { textLength: width - 16, lengthAdjust: 'spacingAndGlyphs' } : {})}
+      >
+        {title}
       </text>
       <text x={x} y={hubY + 11} textAnchor="middle" className="map-sub">
         {hub.health}

@@ -116,4 +116,69 @@ describe('the map', () => {
       ['contoso-we', 'up', false],
     ])
   })
+
+  it('names hubs on IP addresses by address and port, so two hubs on one machine are told apart', () => {
+    const m = mapModel(snapshotOn(B, { hubLabels: {} }), [failover])
+    expect(m.hubs.map((h) => h.label)).toEqual([A, B])
+    expect(m.summary).toMatch(/Last failover: hub 127\.0\.0\.1:8884 to hub 127\.0\.0\.1:8885/)
+  })
+
+  it('tells IPv6 hubs apart, with or without a port', () => {
+    const v6a = '[::1]:8884'
+    const v6b = '[::1]:8885'
+    const bare = 'fe80::1'
+    const m = mapModel(
+      snapshotOn(null, {
+        hubLabels: {},
+        homeHub: v6a,
+        hubHealth: {
+          [v6b]: { status: 'up', at: 1 },
+          [bare]: { status: 'up', at: 1 },
+        },
+      }),
+      [],
+    )
+    expect(m.hubs.map((h) => h.label)).toEqual([v6a, v6b, bare])
+  })
+
+  it('names hubs whose first labels are the same by more of their host', () => {
+    const one = 'localhost:8884'
+    const two = 'localhost:8885'
+    const m = mapModel(
+      snapshotOn(null, {
+        hubLabels: {},
+        homeHub: one,
+        hubHealth: { [two]: { status: 'up', at: 1 } },
+      }),
+      [],
+    )
+    const labels = m.hubs.map((h) => h.label)
+    expect(new Set(labels).size).toBe(2)
+    expect(labels).toEqual([one, two])
+    const named = mapModel(
+      snapshotOn(null, {
+        hubLabels: {},
+        homeHub: 'lab.example.com:8884',
+        hubHealth: { 'lab.example.com:8885': { status: 'up', at: 1 } },
+      }),
+      [],
+    )
+    expect(named.hubs.map((h) => h.label)).toEqual(['lab:8884', 'lab:8885'])
+  })
+
+  it('draws a hub box wide enough for an address, without overlapping its neighbour', () => {
+    useApp.setState({ snapshot: snapshotOn(B, { hubLabels: {} }), timeline: [failover] })
+    render(<HubMap />)
+    const boxes = [A, B].map((h) => screen.getByTestId(`map-hub-${h}`).querySelector('rect')!)
+    const span = boxes.map((r) => {
+      const x = Number(r.getAttribute('x'))
+      return [x, x + Number(r.getAttribute('width'))] as const
+    })
+    // "Hub 127.0.0.1:8884 · home" at 13 px needs more than the 140 px a letter's box has.
+    expect(span[0]![1] - span[0]![0]).toBeGreaterThan(140)
+    expect(span[0]![1]).toBeLessThan(span[1]![0])
+    expect(screen.getByTestId('hub-map').getAttribute('aria-label')).toMatch(
+      /Last failover: hub 127\.0\.0\.1:8884 to hub 127\.0\.0\.1:8885/,
+    )
+  })
 })
