@@ -4,6 +4,7 @@ import {
   maxCaChars,
   maxEnvChars,
   parseEnvSettings,
+  profileNameSchema,
   settingsInputSchema,
   type PublicProfile,
   type SettingsInput,
@@ -29,6 +30,20 @@ interface Draft {
 }
 
 const NEW = '__new__'
+
+/**
+ * The name a profile gets when none is typed: "device @ scope", with a long device id cut short
+ * (an ellipsis marks the cut) so the name always fits; the user never typed it, so it may never
+ * be the reason a save is refused.
+ */
+export function defaultProfileName(deviceId: string, idScope: string): string {
+  const max = profileNameSchema.maxLength ?? 64
+  const tail = ` @ ${idScope}`
+  const full = `${deviceId}${tail}`
+  if (full.length <= max) return full
+  if (tail.length + 2 <= max) return `${deviceId.slice(0, max - tail.length - 1)}…${tail}`
+  return `${full.slice(0, max - 1)}…`
+}
 
 export function SettingsDialog() {
   const open = useApp((s) => s.settingsOpen)
@@ -117,14 +132,18 @@ function SettingsForm() {
   }
 
   const importEnv = async () => {
+    // Only this import's outcome is shown: the last one's note goes, whatever this one says.
+    setNote(null)
     const text = await readFile(envInput.current, maxEnvChars)
     if (text === null) return
     const r = parseEnvSettings(text)
     if (r.error) return setErrors({ form: `Could not import: ${r.error}` })
     setForm((f) => ({ ...f, ...r.fields, key: r.fields.key ?? f.key }))
     setErrors({})
+    // keyKind is not a line of the file: it follows from which key line was there.
+    const count = Object.keys(r.fields).filter((k) => k !== 'keyKind').length
     setNote(
-      `Imported ${Object.keys(r.fields).length} setting(s)${r.unknown.length ? `; ignored ${r.unknown.join(', ')}` : ''}. Check them, then save.`,
+      `Imported ${count} setting(s)${r.unknown.length ? `; ignored ${r.unknown.join(', ')}` : ''}. Check them, then save.`,
     )
   }
 
@@ -137,7 +156,7 @@ function SettingsForm() {
     e.preventDefault()
     const input = {
       ...(form.profileId ? { profileId: form.profileId } : {}),
-      name: form.name.trim() || `${form.deviceId} @ ${form.idScope}`,
+      name: form.name.trim() || defaultProfileName(form.deviceId, form.idScope),
       idScope: form.idScope,
       keyKind: form.keyKind,
       key: form.key,
@@ -263,7 +282,7 @@ function SettingsForm() {
             form={form}
             errors={errors}
             set={set}
-            placeholder={`${form.deviceId} @ ${form.idScope || 'scope'}`}
+            placeholder={defaultProfileName(form.deviceId, form.idScope || 'scope')}
           />
           <TextField k="idScope" label="ID scope" form={form} errors={errors} set={set} />
           <div className="field-row">

@@ -1,0 +1,124 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { RendererApi, Result } from '../../../shared/contract'
+import type { PublicSettings, SettingsInput } from '../../../shared/settings'
+import { SettingsDialog } from '../../../renderer/src/components/SettingsForm'
+import { connectStore, useApp } from '../../../renderer/src/store'
+
+const settings: PublicSettings = {
+  mode: 'lab',
+  activeProfileId: null,
+  idScope: '',
+  keyKind: 'group',
+  keyMasked: '',
+  deviceId: 'failover_js',
+  modelId: 'dtmi:Sample:Failover;1',
+  provisioningHost: 'global.azure-devices-provisioning.net',
+  transport: 'mqtt',
+  profiles: [],
+  secretStorage: { encrypted: true, how: 'encrypted', notice: null },
+}
+
+/** An app that accepts any save, and remembers what it was sent. */
+function fakeApp() {
+  const saved: SettingsInput[] = []
+  const api = new Proxy({} as RendererApi, {
+    get(_t, name: string) {
+      if (name.startsWith('on')) return () => () => undefined
+      if (name === 'settingsSave')
+        return (input: SettingsInput) => {
+          saved.push(input)
+          return Promise.resolve<Result<PublicSettings>>({ ok: true, value: settings })
+        }
+      return () => Promise.resolve({ ok: false, error: { code: 'unavailable', message: 'test' } })
+    },
+  })
+  return { api, saved }
+}
+
+let app: ReturnType<typeof fakeApp>
+
+beforeEach(async () => {
+  app = fakeApp()
+  connectStore(app.api)
+  await act(async () => new Promise((r) => setTimeout(r, 0)))
+  useApp.setState({ settings, settingsOpen: true, pending: {}, info: null })
+})
+afterEach(cleanup)
+
+const type = (testId: string, value: string) =>
+  fireEvent.change(screen.getByTestId(testId), { target: { value } })
+
+/** Chooses `text` as the .env file to import, and waits for the form to read it. */
+async function importEnv(text: string) {
+  const input = screen.getByTestId('settings-env-file') as HTMLInputElement
+  Object.defineProperty(input, 'files', {
+    configurable: true,
+    value: [new File([text], 'device.env', { type: 'text/plain' })],
+  })
+  await act(async () => {
+    fireEvent.change(input)
+    await new Promise((r) => setTimeout(r, 10))
+  })
+}
+
+const key = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY='
+
+describe('the settings form', () => {
+  it('saves a long (valid) device id under a default profile name that fits', async () => {
+    render(<SettingsDialog />)
+    const deviceId = 'd'.repeat(60)
+    type('settings-idScope', '0ne00ABCDEF')
+    type('settings-key', key)
+    type('settings-deviceId', deviceId)
+    await act(async () => {
+      fireEvent.submit(screen.getByTestId('settings-form'))
+      await new Promise((r) => setTimeout(r, 0))
+    })
+    expect(screen.queryByTestId('settings-error-name')).toBeNull()
+    expect(app.saved).toHaveLength(1)
+    const name = app.saved[0]!.name!
+    expect(name.length).toBeLessThanOrEqual(64)
+    expect(name).toMatch(/^d+… @ 0ne00ABCDEF$/)
+  })
+
+  it('keeps the short default name whole', async () => {
+    render(<SettingsDialog />)
+    type('settings-idScope', '0ne00ABCDEF')
+    type('settings-key', key)
+    await act(async () => {
+      fireEvent.submit(screen.getByTestId('settings-form'))
+      await new Promise((r) => setTimeout(r, 0))
+    })
+    expect(app.saved[0]!.name).toBe('failover_js @ 0ne00ABCDEF')
+  })
+
+  it('counts the .env lines it recognised, and shows only the latest import’s outcome', async () => {
+    render(<SettingsDialog />)
+    await importEnv(
+      [
+        'SCOPE_ID=0ne00ABCDEF',
+        `GROUP_SYMMETRIC_KEY=${key}`,
+        'DEVICE_ID=dev1',
+        'MODEL_ID=dtmi:Sample:Failover;1',
+        'PROVISIONING_HOST=global.azure-devices-provisioning.net',
+        'LOG_LEVEL=debug',
+      ].join('\n'),
+    )
+    expect(screen.getByTestId('settings-note').textContent).toMatch(
+      /^Imported 5 setting\(s\); ignored LOG_LEVEL\./,
+    )
+    expect(screen.queryByTestId('settings-error')).toBeNull()
+
+    // A file with nothing to import: its error alone, not beside the previous success.
+    await importEnv('# nothing here\nFOO=bar\n')
+    expect(screen.getByTestId('settings-error').textContent).toMatch(/Could not import/)
+    expect(screen.queryByTestId('settings-note')).toBeNull()
+
+    // A good file again: its note alone.
+    await importEnv('DEVICE_ID=dev2\n')
+    expect(screen.getByTestId('settings-note').textContent).toMatch(/^Imported 1 setting\(s\)\./)
+    expect(screen.queryByTestId('settings-error')).toBeNull()
+  })
+})
