@@ -4,6 +4,8 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
+  readdirSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -11,8 +13,9 @@ import {
 import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
-import { listPackage } from '@electron/asar'
+import { extractAll, listPackage } from '@electron/asar'
 import { Arch, Platform, build } from 'electron-builder'
+import semver from 'semver'
 
 // Packs the app the way `npm run dist` does, with electron-builder itself and this repo's
 // electron-builder.yml, except that Electron comes from a stand-in folder instead of a download:
@@ -41,6 +44,10 @@ const shippedWire = '10110001'
 export interface Packed {
   /** Paths inside app.asar, with forward slashes and no leading slash. */
   asarFiles: string[]
+  /** app.asar extracted, to read what the app would load. */
+  appDir: string
+  /** Whether macOS builds get an ad-hoc signature again after the fuses are flipped. */
+  resetAdHocDarwinSignature: boolean
   /** The packaged executable, whose fuse wire electron-builder flipped. */
   binary: string
   /** The deb's maintainer and project URL, as electron-builder's deb target computes them. */
@@ -87,6 +94,7 @@ export async function packForLinux(dir: string): Promise<Packed> {
   let deb: Packed['deb'] | null = null
   let icons: Packed['icons'] = []
   let appId = ''
+  let resetAdHocDarwinSignature = false
 
   await build({
     projectDir: project,
@@ -106,12 +114,18 @@ export async function packForLinux(dir: string): Promise<Packed> {
         deb = { maintainer: meta.maintainer, url: meta.url }
         icons = await helper.icons
         appId = context.packager.appInfo.id
+        resetAdHocDarwinSignature =
+          context.packager.config.electronFuses?.resetAdHocDarwinSignature === true
       },
     },
   })
 
   const unpacked = path.join(output, 'linux-unpacked')
+  const appDir = path.join(dir, 'app')
+  extractAll(path.join(unpacked, 'resources', 'app.asar'), appDir)
   return {
+    appDir,
+    resetAdHocDarwinSignature,
     asarFiles: listPackage(path.join(unpacked, 'resources', 'app.asar'), { isPack: false }).map(
       (f) => f.replace(/\\/g, '/').replace(/^\//, ''),
     ),
@@ -125,4 +139,59 @@ export async function packForLinux(dir: string): Promise<Packed> {
 export function tempDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iotc-pack-'))
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * Every dependency, of the app and of each package it carries, that Node would not find from
+ * where the dependent sits in the unpacked app, or would find in a version outside the range the
+ * dependent asks for. electron-builder lays node_modules out anew (it hoists what it can), so
+ * "the package is in there somewhere" is not enough.
+ */
+export function unresolvedDependencies(appDir: string): string[] {
+  const dirs = [appDir]
+  const collect = (modules: string) => {
+    if (!existsSync(modules)) return
+    for (const entry of readdirSync(modules)) {
+      if (entry.startsWith('.')) continue
+      const names = entry.startsWith('@')
+        ? readdirSync(path.join(modules, entry)).map((s) => path.join(entry, s))
+        : [entry]
+      for (const name of names) {
+        const dir = path.join(modules, name)
+        if (!existsSync(path.join(dir, 'package.json'))) continue
+        dirs.push(dir)
+        collect(path.join(dir, 'node_modules'))
+      }
+    }
+  }
+  collect(path.join(appDir, 'node_modules'))
+  const read = (file: string) =>
+    JSON.parse(readFileSync(file, 'utf8')) as {
+      version?: string
+      dependencies?: Record<string, string>
+    }
+  const problems: string[] = []
+  for (const dir of dirs) {
+    const who = path.relative(appDir, dir).split(path.sep).join('/') || 'the app'
+    for (const [name, range] of Object.entries(
+      read(path.join(dir, 'package.json')).dependencies ?? {},
+    )) {
+      let found: string | null = null
+      for (let d = dir; found === null; d = path.dirname(d)) {
+        const candidate = path.join(d, 'node_modules', name, 'package.json')
+        if (existsSync(candidate)) found = candidate
+        else if (d === appDir) break
+      }
+      if (found === null) problems.push(`${who} needs ${name}: not found`)
+      else {
+        const version = read(found).version ?? ''
+        if (
+          semver.validRange(range) &&
+          !semver.satisfies(version, range, { includePrerelease: true })
+        )
+          problems.push(`${who} needs ${name}@${range}: finds ${version}`)
+      }
+    }
+  }
+  return problems
 }

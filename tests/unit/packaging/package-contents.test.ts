@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { builtFiles, packForLinux, tempDir, type Packed } from './pack-app'
+import { builtFiles, packForLinux, tempDir, unresolvedDependencies, type Packed } from './pack-app'
 
 // What `npm run dist` puts in the hands of a user, read from a package electron-builder really
 // made with electron-builder.yml (see pack-app.ts): its files, its fuses, its metadata.
@@ -28,6 +28,8 @@ describe('the packaged app', () => {
       'zod',
     ])
       expect(packed.asarFiles, lib).toContain(`node_modules/${lib}/package.json`)
+    // And everything those need in turn, where Node will look for it, in a version they accept.
+    expect(unresolvedDependencies(packed.appDir)).toEqual([])
   })
 
   it('holds nothing but the build output, the model, the icon and node_modules', () => {
@@ -91,6 +93,12 @@ describe('the packaged app', () => {
     })
   })
 
+  it('signs a macOS build ad hoc again after flipping its fuses, so an unsigned one still starts on Apple silicon', () => {
+    // Flipping fuses rewrites the binary and breaks its signature; without a signing identity
+    // electron-builder does not sign again, and macOS on arm64 kills the app at launch.
+    expect(packed.resetAdHocDarwinSignature).toBe(true)
+  })
+
   it('has what the deb needs: a maintainer with an email, and a homepage', () => {
     expect(packed.deb.maintainer).toMatch(/^[^<>]+ <[^@\s<>]+@[^@\s<>]+\.[a-z]+>$/)
     expect(packed.deb.url).toMatch(/^https:\/\//)
@@ -120,5 +128,30 @@ describe('package.json metadata', () => {
     for (const dev of ['tsx', 'react', 'react-dom', 'zustand', 'esbuild', 'vite'])
       expect(Object.keys(pkg.dependencies), dev).not.toContain(dev)
     expect(Object.keys(pkg.dependencies).filter((d) => d.startsWith('@types/'))).toEqual([])
+  })
+})
+
+describe('the dependency check of a packed app', () => {
+  it('names what Node would not find, or find in a version outside the range', () => {
+    const t = tempDir()
+    try {
+      const write = (dir: string, manifest: object) => {
+        mkdirSync(path.join(t.dir, dir), { recursive: true })
+        writeFileSync(path.join(t.dir, dir, 'package.json'), JSON.stringify(manifest))
+      }
+      write('.', { dependencies: { a: '^1.0.0', gone: '1.x' } })
+      write('node_modules/a', { version: '1.2.0', dependencies: { b: '^4.0.0' } })
+      // Hoisted to the top in version 5, while a wants 4: what a careless layout does.
+      write('node_modules/b', { version: '5.0.0' })
+      expect(unresolvedDependencies(t.dir)).toEqual([
+        'the app needs gone: not found',
+        'node_modules/a needs b@^4.0.0: finds 5.0.0',
+      ])
+      write('node_modules/a/node_modules/b', { version: '4.1.0' })
+      write('node_modules/gone', { version: '1.0.1' })
+      expect(unresolvedDependencies(t.dir)).toEqual([])
+    } finally {
+      t.remove()
+    }
   })
 })
