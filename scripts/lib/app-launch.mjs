@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { ensureElectron } from './electron-binary.mjs'
+import { linuxSandboxFacts, sandboxProblem } from './linux-sandbox.mjs'
 import { describeExit, exitCodeOf, nodeCommand, repoRoot, runTool, toolEntry } from './tools.mjs'
 
 /** Run a long-lived child in the foreground: Ctrl+C goes to it (the whole process group gets it),
@@ -36,10 +37,9 @@ async function runElectron(electronViteCommand, binary, args) {
   const entry = toolEntry('electron-vite')
   if (entry instanceof Error) return finish('electron-vite', { error: entry })
   const env = { ...process.env, ELECTRON_EXEC_PATH: binary }
-  if (process.platform === 'linux' && process.getuid?.() === 0) {
-    console.log(
-      "Running as root: Chromium's sandbox cannot run, so the app starts with --no-sandbox.",
-    )
+  const sandbox = process.platform === 'linux' ? sandboxProblem(linuxSandboxFacts(binary)) : null
+  if (sandbox) {
+    console.log(sandbox)
     env.NO_SANDBOX = '1'
   }
   const cmd = nodeCommand(entry, [electronViteCommand, ...(args.length ? ['--', ...args] : [])])
