@@ -53,6 +53,8 @@ export interface AppState {
   notices: Notice[]
   transport: 'connecting' | 'open' | 'closed'
   settingsOpen: boolean
+  /** What the dialog opens on: the profile in use, or a new one ("Add a profile…"). */
+  settingsFor: 'current' | 'new'
   pending: Partial<Record<string, boolean>>
 }
 
@@ -68,6 +70,7 @@ export const useApp = create<AppState>()(() => ({
   notices: [],
   transport: 'open',
   settingsOpen: false,
+  settingsFor: 'current',
   pending: {},
 }))
 
@@ -326,6 +329,7 @@ export const actions = {
     const r = await requireApi().labStats()
     return r.ok ? r.value : null
   },
-  openSettings: (open: boolean) => useApp.setState({ settingsOpen: open }),
+  openSettings: (open: boolean, settingsFor: AppState['settingsFor'] = 'current') =>
+    useApp.setState({ settingsOpen: open, settingsFor }),
   setTransport: (transport: AppState['transport']) => useApp.setState({ transport }),
 }

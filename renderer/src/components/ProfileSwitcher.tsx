@@ -16,7 +16,7 @@ export function ProfileSwitcher() {
         title="The device profile in use: switching reconnects the device"
         onChange={(e) => {
           const id = e.target.value
-          if (id === 'new') return actions.openSettings(true)
+          if (id === 'new') return actions.openSettings(true, 'new')
           void actions.activateProfile(id)
         }}
       >

@@ -73,8 +73,9 @@ function SettingsForm() {
   const saving = useApp((s) => !!s.pending['settings'])
   const profiles = settings?.profiles ?? []
   const modelId = model?.id ?? 'dtmi:Sample:Failover;1'
+  const startNew = useApp((s) => s.settingsFor === 'new')
   const [editing, setEditing] = useState<string>(
-    settings?.activeProfileId ?? profiles[0]?.id ?? NEW,
+    startNew ? NEW : (settings?.activeProfileId ?? profiles[0]?.id ?? NEW),
   )
   const profile = profiles.find((p) => p.id === editing)
   const [form, setForm] = useState<Draft>(() => draftFrom(profile, modelId))

@@ -43,7 +43,7 @@ beforeEach(async () => {
   app = fakeApp()
   connectStore(app.api)
   await act(async () => new Promise((r) => setTimeout(r, 0)))
-  useApp.setState({ settings, settingsOpen: true, pending: {}, info: null })
+  useApp.setState({ settings, settingsOpen: true, settingsFor: 'current', pending: {}, info: null })
 })
 afterEach(cleanup)
 
@@ -61,6 +61,22 @@ async function importEnv(text: string) {
     fireEvent.change(input)
     await new Promise((r) => setTimeout(r, 10))
   })
+}
+
+/** A saved IoT Central profile, the one in use in the tests that have one. */
+const plant1 = {
+  id: 'p1',
+  name: 'Plant 1',
+  idScope: '0ne00ABCDEF',
+  keyKind: 'group' as const,
+  keyMasked: '••••••••abc=',
+  groupKeyKept: false,
+  keyUnreadable: false,
+  deviceId: 'dev-1',
+  modelId: 'dtmi:Sample:Failover;1',
+  provisioningHost: 'global.azure-devices-provisioning.net',
+  transport: 'mqtt' as const,
+  caSubject: null,
 }
 
 const key = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY='
@@ -120,5 +136,36 @@ describe('the settings form', () => {
     await importEnv('DEVICE_ID=dev2\n')
     expect(screen.getByTestId('settings-note').textContent).toMatch(/^Imported 1 setting\(s\)\./)
     expect(screen.queryByTestId('settings-error')).toBeNull()
+  })
+
+  it('"Add a profile…" opens on a new profile: saving it leaves the one in use as it was', async () => {
+    const withProfile = {
+      ...settings,
+      mode: 'central' as const,
+      activeProfileId: 'p1',
+      profiles: [plant1],
+    }
+    useApp.setState({ settings: withProfile, settingsFor: 'new' })
+    render(<SettingsDialog />)
+    expect((screen.getByTestId('settings-deviceId') as HTMLInputElement).value).not.toBe('dev-1')
+    type('settings-idScope', '0ne00ABCDEF')
+    type('settings-key', key)
+    type('settings-deviceId', 'dev-2')
+    await act(async () => {
+      fireEvent.submit(screen.getByTestId('settings-form'))
+      await new Promise((r) => setTimeout(r, 0))
+    })
+    expect(app.saved).toHaveLength(1)
+    expect(app.saved[0]!.profileId).toBeUndefined()
+    expect(app.saved[0]!.deviceId).toBe('dev-2')
+  })
+
+  it('Settings opens on the profile in use', () => {
+    useApp.setState({
+      settings: { ...settings, mode: 'central', activeProfileId: 'p1', profiles: [plant1] },
+      settingsFor: 'current',
+    })
+    render(<SettingsDialog />)
+    expect((screen.getByTestId('settings-deviceId') as HTMLInputElement).value).toBe('dev-1')
   })
 })
