@@ -160,6 +160,11 @@ export class HubLink {
   }
 
   /** How long the link has been up (0 before it is). */
+  /** When the hub last sent anything on this link (its opening, if nothing since). */
+  get lastHeardAt(): number {
+    return Math.max(this.tap.lastPacketAt, this.openedAt)
+  }
+
   get livedMs(): number {
     return this.openedAt ? Date.now() - this.openedAt : 0
   }

@@ -554,9 +554,10 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     this.sender.detach()
     this.link = null
     this.moves.forget()
-    // A silent hub was gone from its last word on, not from when keep-alive noticed: the move's
-    // figure is the time the device was without a hub.
-    this.lostAt = Date.now() - (loss.kind === 'silent' ? loss.ms : 0)
+    // A silent hub was gone from its last word on, not from when keep-alive or an unanswered
+    // twin request noticed: the move's figure is the time the device was without a hub.
+    const silence = loss.kind === 'silent' || loss.kind === 'twin-timeout'
+    this.lostAt = silence ? Math.min(Date.now(), link.lastHeardAt) : Date.now()
     this.health.hubLost(hub, loss)
     this.setState({ kind: 'lost', hub }, { code: 'lost', hub, loss, livedMs })
     await link.close(closeBoundMs)

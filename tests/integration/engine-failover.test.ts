@@ -225,6 +225,35 @@ describe('failover and failback', () => {
     }
   })
 
+  it('a hub gone silent and caught by an unanswered twin request counts as lost from its last word', async () => {
+    const id = 'eng-twin-silent'
+    // Keep-alive long, twin requests short and frequent: the twin timeout notices first.
+    const { session, dispose } = newSession(lab, id, {
+      keepAliveSec: 30,
+      twinTimeoutMs: 1500,
+      periods: { telemetryMs: 100, reportedMs: 300 },
+    })
+    try {
+      const home = await connectFlowing(lab, session, id)
+      const away = otherHost(lab, home)
+      const from = nextEntryId(session)
+      const cutAt = Date.now()
+      await api(lab, 'POST', `/hubs/${hubName(lab, home)}/blackhole`)
+      await api(lab, 'POST', `/system/iothub/devices/${id}/manual-failover`, {})
+      await connectedTo(session, away, 20_000)
+      const entries = since(session, from)
+      expect(entries[0]!.cause).toMatchObject({ code: 'lost', loss: { kind: 'twin-timeout' } })
+      const connected = entries.find((e) => e.mark === 'failover')!
+      // Lost → connected covers the silence from the cut on, not only what followed its notice.
+      expect(session.snapshot().counters.lastFailover!.connectedMs).toBeGreaterThanOrEqual(
+        connected.at - cutAt - 250,
+      )
+      await api(lab, 'POST', `/hubs/${hubName(lab, home)}/restore`)
+    } finally {
+      await dispose()
+    }
+  })
+
   it('a hub that refuses TCP is tried once, then DPS at once; what was produced offline goes out first', async () => {
     const id = 'eng-outage'
     const { session, dispose } = newSession(lab, id, {
