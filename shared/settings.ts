@@ -117,13 +117,14 @@ export function maskKey(key: string): string {
 
 /** The reference samples' .env names, mapped onto the settings form. */
 export const envNames = {
-  SCOPE_ID: 'idScope',
-  ID_SCOPE: 'idScope',
-  GROUP_SYMMETRIC_KEY: 'groupKey',
-  DEVICE_KEY: 'deviceKey',
-  DEVICE_ID: 'deviceId',
-  MODEL_ID: 'modelId',
-  PROVISIONING_HOST: 'provisioningHost',
+  SCOPEID: 'idScope',
+  IDSCOPE: 'idScope',
+  GROUPSYMMETRICKEY: 'groupKey',
+  DEVICEKEY: 'deviceKey',
+  DEVICESYMMETRICKEY: 'deviceKey',
+  DEVICEID: 'deviceId',
+  MODELID: 'modelId',
+  PROVISIONINGHOST: 'provisioningHost',
 } as const
 
 /** A .env file is a few lines; anything larger is not one. */
@@ -153,14 +154,15 @@ export function parseEnvSettings(text: string): {
     if (!line || line.startsWith('#')) continue
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line)
     if (!m) continue
-    const name = m[1]!.toUpperCase()
+    // SCOPE_ID (the JavaScript sample), scopeId (the TypeScript one): the same name.
+    const name = m[1]!.toUpperCase().replace(/_/g, '')
     let value = m[2]!.trim()
-    const quoted = /^(['"])(.*?)\1(\s+#.*)?$/.exec(value)
+    const quoted = /^(['"])(.*?)\1(\s+(#|\/\/).*)?$/.exec(value)
     if (quoted) value = quoted[2]!
-    else value = value.replace(/\s+#.*$/, '')
+    else value = value.replace(/\s+(#|\/\/).*$/, '')
     const target = envNames[name as keyof typeof envNames]
     if (!target) {
-      if (unknown.length < 20) unknown.push(name.slice(0, 64))
+      if (unknown.length < 20) unknown.push(m[1]!.slice(0, 64))
       continue
     }
     if (target === 'groupKey' || target === 'deviceKey') {

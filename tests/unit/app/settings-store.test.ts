@@ -155,6 +155,33 @@ describe('importing a reference sample .env', () => {
     })
   })
 
+  it("reads the TypeScript sample's camelCase names, with // comments after a value", () => {
+    const r = parseEnvSettings(
+      [
+        'scopeId=0ne00ABCDEF',
+        `groupSymmetricKey=${groupKey}`,
+        'deviceId=failover_ts',
+        'modelId="dtmi:Sample:Failover;1" // the model the sample sends',
+        'provisioningHost=global.azure-devices-provisioning.net',
+        'logLevel=debug',
+      ].join('\n'),
+    )
+    expect(r).toEqual({
+      fields: {
+        idScope: '0ne00ABCDEF',
+        key: groupKey,
+        keyKind: 'group',
+        deviceId: 'failover_ts',
+        modelId: 'dtmi:Sample:Failover;1',
+        provisioningHost: 'global.azure-devices-provisioning.net',
+      },
+      unknown: ['logLevel'],
+      error: null,
+    })
+    // A key may hold "/", so only a comment set off by a space is cut.
+    expect(parseEnvSettings('DEVICE_KEY=ab/cd+ef== // old key').fields.key).toBe('ab/cd+ef==')
+  })
+
   it('refuses what is not a .env', () => {
     expect(parseEnvSettings('x'.repeat(20_000)).error).toMatch(/not a .env file/)
     expect(parseEnvSettings('hello world').error).toMatch(/no SCOPE_ID/)
