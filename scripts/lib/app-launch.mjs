@@ -1,28 +1,10 @@
 // `npm start` and `npm run dev`: the Electron app, or — where Electron cannot run — the same app
 // in the browser through the web shell, with the reason in a line or two.
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { ensureElectron } from './electron-binary.mjs'
+import { foreground } from './foreground.mjs'
 import { linuxSandboxFacts, sandboxProblem } from './linux-sandbox.mjs'
 import { describeExit, exitCodeOf, nodeCommand, repoRoot, runTool, toolEntry } from './tools.mjs'
-
-/** Run a long-lived child in the foreground: Ctrl+C goes to it (the whole process group gets it),
- * and this process waits for it to shut down instead of leaving it writing after the prompt. */
-function foreground(command, args, env) {
-  return new Promise((resolve) => {
-    const ignore = () => undefined
-    process.on('SIGINT', ignore)
-    process.on('SIGTERM', ignore)
-    const child = spawn(command, args, { stdio: 'inherit', env, cwd: repoRoot })
-    let error
-    child.on('error', (e) => (error = e))
-    child.on('close', (status, signal) => {
-      process.off('SIGINT', ignore)
-      process.off('SIGTERM', ignore)
-      resolve({ status, signal, error })
-    })
-  })
-}
 
 function finish(label, result) {
   const problem = describeExit(label, result)
@@ -43,7 +25,7 @@ async function runElectron(electronViteCommand, binary, args) {
     env.NO_SANDBOX = '1'
   }
   const cmd = nodeCommand(entry, [electronViteCommand, ...(args.length ? ['--', ...args] : [])])
-  finish(`electron-vite ${electronViteCommand}`, await foreground(cmd.command, cmd.args, env))
+  finish(`electron-vite ${electronViteCommand}`, await foreground(cmd.command, cmd.args, env, repoRoot))
 }
 
 /** The browser shell: build the renderer and the CLIs, then serve them. */
@@ -56,7 +38,7 @@ async function runWebShell(args) {
     process.exit(exitCodeOf(build))
   }
   const cmd = nodeCommand(join(repoRoot, 'out/cli/web.js'), args)
-  finish('the web shell', await foreground(cmd.command, cmd.args, process.env))
+  finish('the web shell', await foreground(cmd.command, cmd.args, process.env, repoRoot))
 }
 
 /** purpose: 'start' | 'dev'. */
