@@ -79,3 +79,7 @@ onMessage((raw) => {
 
 // The parent went away without saying stop (it crashed, or was killed): do not linger.
 process.on('disconnect', () => void stop())
+// Ctrl+C in a terminal reaches the whole process group, this process included: stop as when
+// asked (close the servers, remove the discovery entry), not die with them open.
+process.on('SIGINT', () => void stop())
+process.on('SIGTERM', () => void stop())

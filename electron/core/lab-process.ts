@@ -16,6 +16,8 @@ export interface LabChild {
   onMessage(listener: (message: FromWorker) => void): void
   onExit(listener: (code: number | null, signal: string | null) => void): void
   kill(): void
+  /** The process id, for logs and diagnostics (undefined until it runs). */
+  readonly pid: number | undefined
 }
 
 export type SpawnLabChild = () => LabChild
@@ -114,6 +116,7 @@ export function forkLabChild(entry: { file: string; execArgv: string[] }): Spawn
       onMessage: (l) => child.on('message', (m) => l(m as FromWorker)),
       onExit: (l) => child.once('exit', (code, signal) => l(code, signal)),
       kill: () => void child.kill('SIGKILL'),
+      pid: child.pid,
     }
   }
 }

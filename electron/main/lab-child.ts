@@ -14,6 +14,9 @@ export function utilityLabChild(entry: string): SpawnLabChild {
       onMessage: (l) => child.on('message', (m: unknown) => l(m as FromWorker)),
       onExit: (l) => child.once('exit', (code) => l(code, null)),
       kill: () => void child.kill(),
+      get pid() {
+        return child.pid
+      },
     }
   }
 }

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { readEntries } from '../../lab/discovery'
 import { privateLabOptions } from '../../lab/index'
 import {
   forkLabChild,
@@ -62,6 +63,23 @@ describe('the lab in its own process', () => {
     expect(exited).toMatch(/^the lab process was killed \(SIGKILL\)/)
     await expect(fetch(`${lab.controlUrl}/health`)).rejects.toThrow()
     await lab.stop() // stopping a dead lab is a no-op, not a hang
+  }, 60_000)
+
+  it('a lab interrupted with the rest of its process group (Ctrl+C) stops cleanly: no discovery entry left', async () => {
+    const { spawn, children } = spawner()
+    const dataDir = path.join(dir, 'd')
+    const lab = await startLabProcess(
+      spawn,
+      { ...privateLabOptions(dataDir), writeDiscovery: true },
+      () => undefined,
+    )
+    expect(readEntries(dataDir)).toHaveLength(1)
+    let exited: string | null = null
+    lab.onExit((r) => (exited = r))
+    process.kill(children[0]!.pid!, 'SIGINT')
+    await waitFor('the lab process ends', () => exited)
+    expect(readdirSync(path.join(dataDir, 'labs'))).toEqual([])
+    await lab.stop()
   }, 60_000)
 
   it('a lab that cannot start says why', async () => {
