@@ -17,6 +17,8 @@ interface NumberOption {
   name: string
   fallback: number
   help: string
+  /** The least value that makes sense: 1 unless said (a count of 0 has nothing to measure). */
+  min?: number
 }
 
 const numberOptions = [
@@ -33,16 +35,19 @@ const numberOptions = [
   },
   {
     name: 'dps-retry-after',
+    min: 0,
     fallback: 1,
     help: 'seconds the lab DPS asks a device to wait before polling (real DPS: about 3)',
   },
   {
     name: 'dps-detect',
+    min: 0,
     fallback: 10,
     help: 'seconds until the lab DPS notices a dead hub (lab default)',
   },
   {
     name: 'rebalance',
+    min: 0,
     fallback: 30,
     help: 'seconds after a restore until the lab DPS moves devices home (lab default)',
   },
@@ -123,8 +128,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     const option = numberOptions.find((o) => `--${o.name}` === flag)
     if (!option) throw new Error(`unknown option ${flag} (see --help)`)
     const n = Number(value)
-    if (value === undefined || !Number.isFinite(n) || n < 0)
-      throw new Error(`${flag} takes a number ≥ 0`)
+    const min = (option as NumberOption).min ?? 1
+    if (value === undefined || value.trim() === '' || !Number.isFinite(n) || n < min)
+      throw new Error(`${flag} takes a number ≥ ${min}`)
     out[camel(option.name)] = n
     i++
   }
