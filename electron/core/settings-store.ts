@@ -168,6 +168,12 @@ export class SettingsStore {
       )
     } else if (existing!.deviceId === input.deviceId && existing!.keyKind === input.keyKind) {
       // Same device: keep its key; drop the group key if the user no longer wants it kept.
+      if (input.keepGroupKey === true && !saved.groupKey)
+        throw new AppFailure(
+          'bad-settings',
+          'To keep the group key, enter it: only the device key is saved for this profile.',
+          'key',
+        )
       keys = input.keepGroupKey === false ? { deviceKey: saved.deviceKey } : saved
     } else if (input.keyKind === 'group' && saved.groupKey) {
       keys = {

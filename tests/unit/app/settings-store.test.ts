@@ -63,6 +63,11 @@ describe('settings: keys kept as little and as sealed as possible', () => {
       field: 'key',
       message: expect.stringMatching(/enter the group key again/),
     })
+    // Asked to keep a group key that is not saved, with none entered: say so, change nothing.
+    await expect(
+      store.save({ ...input, profileId: id, key: '', deviceId: 'dev-2', keepGroupKey: true }),
+    ).rejects.toMatchObject({ field: 'key', message: expect.stringMatching(/group key/) })
+    expect(store.publicProfiles()[0]!.groupKeyKept).toBe(false)
   })
 
   it('without a keychain says so, and keeps the file owner-only', async () => {
