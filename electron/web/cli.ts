@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -68,7 +69,10 @@ async function main(): Promise<void> {
   const core = new AppCore({
     dataDir,
     shell: 'web',
-    version: process.env['npm_package_version'] ?? '0.0.0',
+    // package.json's, whether started by npm or as `node out/cli/web.js`.
+    version: (
+      JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+    ).version,
     model: await loadModel(path.join(repoRoot, 'failover.json')),
     // The lab runs in a child process: whatever happens to it, this process and its device go on.
     deps: realDeps((options) =>

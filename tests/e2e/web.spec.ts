@@ -305,6 +305,10 @@ test('the map and the lab panel tell an outage story; the report holds it; the w
     expect(download.suggestedFilename()).toMatch(/^failover-report-failover_js-.*\.html$/)
     const html = await readFile(await download.path(), 'utf8')
     expect(html).not.toMatch(/<script/i)
+    const { version } = JSON.parse(
+      await readFile(path.join(import.meta.dirname, '../../package.json'), 'utf8'),
+    ) as { version: string }
+    expect(html).toContain(`${version} (web shell)`)
     const report = await page.context().newPage()
     await report.setContent(html)
     expect(await report.locator('[data-move="failover"]').count()).toBeGreaterThanOrEqual(3)
