@@ -22,7 +22,7 @@ Devices:
   devices                             hubs as DPS sees them, and every device: home, assigned,
                                       connected, where DPS would send it now
   stats <deviceId>                    telemetry the lab received: count, missing seqs, duplicates
-  invoke <deviceId> <method> [json]   call a direct method [--timeout SEC]
+  invoke <deviceId> <method> [json]   call a direct method [--timeout 5-300 SEC]
   command <deviceId> <name> [json]    send a durable model command the IoT Central way (C2D with
                                       method-name=<name>), e.g. setAlarm '{"time":"07:30:00"}'
   c2d <deviceId> <body> [--prop k=v]  send a raw cloud-to-device message (repeat --prop)
@@ -237,7 +237,8 @@ async function run(p: Parsed): Promise<Out> {
     case 'invoke': {
       need(rest, 2, 'invoke <deviceId> <method> [json] [--timeout SEC]', 3)
       const payload = jsonArg(rest[2], 'the method payload')
-      const timeout = intFlag(p.flags, 'timeout')
+      // IoT Hub's bounds for a direct method's response timeout.
+      const timeout = intFlag(p.flags, 'timeout', [5, 300])
       const r = (await call(url, 'POST', `/devices/${enc(rest[0]!)}/methods`, {
         methodName: rest[1],
         ...(payload !== undefined ? { payload } : {}),
@@ -333,7 +334,7 @@ async function run(p: Parsed): Promise<Out> {
       }
       if (!['throttle', 'stop', 'restore'].includes(action))
         throw new UsageError('usage: lizard dps throttle|stop|restore|drop-after-connack')
-      const retryAfter = intFlag(p.flags, 'retry-after')
+      const retryAfter = intFlag(p.flags, 'retry-after', [0, 3600])
       const r = (await call(
         url,
         'POST',

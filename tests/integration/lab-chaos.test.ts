@@ -131,6 +131,9 @@ describe('lizard failover and failback', () => {
     await expect(lizard('failover')).rejects.toMatchObject({ code: 2 })
     for (const [args, said] of [
       [['failover', 'x', '--ttl', '0'], /--ttl takes 1 to 30/],
+      [['invoke', 'x', 'echo', '--timeout', '1000'], /--timeout takes 5 to 300/],
+      [['invoke', 'x', 'echo', '--timeout', '0'], /--timeout takes 5 to 300/],
+      [['dps', 'throttle', '--retry-after', '99999'], /--retry-after takes 0 to 3600/],
       [['stats', 'x', 'y'], /usage: lizard stats/],
       [['devices', '--url', 'notaurl'], /--url must be the lab's http:\/\/ address/],
     ] as const)
