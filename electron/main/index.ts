@@ -27,7 +27,7 @@ import { realDeps } from '../core/engine'
 import { labWorkerEntry } from '../core/lab-process'
 import { registerIpcHandlers, windowSenderCheck } from './ipc'
 import { utilityLabChild } from './lab-child'
-import { lizardHint } from './lizard-hint'
+import { appExecutable, lizardHint } from './lizard-hint'
 import { menuTemplate } from './menu'
 import { hardenSession, lockDownContents } from './security'
 
@@ -117,6 +117,7 @@ function runApp(): void {
 
     const model = await loadModel(modelPath)
     const spawnLab = utilityLabChild(labWorkerEntry(here).file)
+    const executable = appExecutable(process.env, process.execPath)
     const c = new AppCore({
       dataDir: app.getPath('userData'),
       shell: 'electron',
@@ -131,11 +132,11 @@ function runApp(): void {
       logFile,
       lab: labOverrides(),
       log,
-      lizardPrefix: app.isPackaged ? `"${process.execPath}" --lizard` : 'npx lizard',
+      lizardPrefix: app.isPackaged ? `"${executable}" --lizard` : 'npx lizard',
       lizardHint: lizardHint({
         isPackaged: app.isPackaged,
         platform: process.platform,
-        execPath: process.execPath,
+        execPath: executable,
       }),
       openLogs: async () => {
         const problem = await shell.openPath(logFile.dir)

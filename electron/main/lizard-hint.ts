@@ -22,3 +22,12 @@ export function lizardHint(
     return `"${ctx.execPath}" --lizard ${verb} ${deviceId} --url ${controlUrl}`
   }
 }
+
+/**
+ * The file a user runs to start this app: for an AppImage the AppImage itself (`APPIMAGE`), not
+ * the binary it mounted under /tmp, which is gone when the app quits and, started directly, skips
+ * the AppImage's own sandbox check.
+ */
+export function appExecutable(env: NodeJS.ProcessEnv, execPath: string): string {
+  return env['APPIMAGE'] || execPath
+}

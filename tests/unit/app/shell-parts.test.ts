@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { lizardHint } from '../../../electron/main/lizard-hint'
+import { appExecutable, lizardHint } from '../../../electron/main/lizard-hint'
 import { menuTemplate } from '../../../electron/main/menu'
 
 const actions = { openLogs: () => {}, copyDiagnostics: () => {}, openExternal: () => {} }
@@ -44,6 +44,12 @@ describe('the "try it" command', () => {
     expect(hint('failback', 'failover_js', url)).toBe(
       '"/Applications/IoT Central HA Device.app/Contents/MacOS/IoT Central HA Device" --lizard failback failover_js --url http://127.0.0.1:8090',
     )
+  })
+  it('is the AppImage itself, not the binary it mounted in /tmp (which skips its sandbox check)', () => {
+    const execPath = '/tmp/.mount_IoT CeXyZ/iotc-ha-device'
+    const appImage = '/home/jane/Apps/IoT Central HA Device.AppImage'
+    expect(appExecutable({ APPIMAGE: appImage }, execPath)).toBe(appImage)
+    expect(appExecutable({}, execPath)).toBe(execPath)
   })
   it('is curl.exe on Windows, where a GUI program cannot print to the console', () => {
     const hint = lizardHint({ isPackaged: true, platform: 'win32', execPath: 'C:\\x\\app.exe' })
