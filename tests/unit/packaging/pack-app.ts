@@ -7,7 +7,6 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs'
 import os from 'node:os'
@@ -57,7 +56,48 @@ export interface Packed {
   appId: string
 }
 
-/** A copy of the repository (node_modules linked), with files a careless config would ship. */
+/**
+ * Every package the app needs at run time: package.json's dependencies and theirs, found as Node
+ * finds them (the package's own node_modules, then each folder above). Paths relative to the
+ * repository, e.g. `node_modules/aedes` or `node_modules/azure-iot-mqtt-base/node_modules/mqtt`.
+ */
+function runtimePackages(): string[] {
+  const found = new Set<string>()
+  const manifest = (dir: string) =>
+    JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>
+      optionalDependencies?: Record<string, string>
+    }
+  const locate = (from: string, name: string): string | null => {
+    for (let dir = from; ; dir = path.dirname(dir)) {
+      const candidate = path.join(dir, 'node_modules', name)
+      if (existsSync(path.join(root, candidate, 'package.json'))) return candidate
+      if (dir === '.' || dir === '') return null
+    }
+  }
+  const visit = (dir: string, optional: Set<string>) => {
+    const m = manifest(dir)
+    for (const name of Object.keys({ ...m.dependencies, ...m.optionalDependencies })) {
+      const at = locate(dir, name)
+      if (at === null) {
+        if (optional.has(name) || m.optionalDependencies?.[name] !== undefined) continue
+        throw new Error(`${dir || 'the app'} needs ${name}, which is not installed`)
+      }
+      const rel = at.split(path.sep).join('/')
+      if (found.has(rel)) continue
+      found.add(rel)
+      visit(at, new Set(Object.keys(manifest(at).optionalDependencies ?? {})))
+    }
+  }
+  visit('', new Set())
+  return [...found].sort()
+}
+
+/**
+ * A copy of the repository with the runtime packages copied, not linked (through a link
+ * electron-builder cannot walk the tree and packs only part of it), plus files a careless config
+ * would ship.
+ */
 function projectCopy(dir: string): string {
   const project = path.join(dir, 'project')
   const skip = new Set(['node_modules', '.git', 'release', 'dist', 'test-output', 'test-results'])
@@ -65,7 +105,11 @@ function projectCopy(dir: string): string {
     recursive: true,
     filter: (src) => !skip.has(path.relative(root, src).split(path.sep)[0]!),
   })
-  symlinkSync(path.join(root, 'node_modules'), path.join(project, 'node_modules'), 'junction')
+  // The top-level ones: a package's own node_modules comes with it.
+  for (const pkg of runtimePackages().filter(
+    (p) => !p.slice('node_modules/'.length).includes('/node_modules/'),
+  ))
+    cpSync(path.join(root, pkg), path.join(project, pkg), { recursive: true })
   writeFileSync(path.join(project, 'out/main/index.js.map'), '{}')
   mkdirSync(path.join(project, '.lab-data'), { recursive: true })
   writeFileSync(path.join(project, '.lab-data/ca.pem'), '-----BEGIN CERTIFICATE-----\n')
@@ -101,6 +145,8 @@ export async function packForLinux(dir: string): Promise<Packed> {
     targets: Platform.LINUX.createTarget('dir', Arch.x64),
     config: {
       electronDist: fakeElectron(dir),
+      // Read from the installed package as electron-builder would; the copy holds only runtime packages.
+      electronVersion: require('electron/package.json').version as string,
       npmRebuild: false,
       directories: { output },
       afterPack: async (context) => {
