@@ -96,6 +96,8 @@ export type TimelineCause =
   | { code: 'failed'; error: AppError }
   /** Something failed outside any operation; the shell recorded it and the session started over. */
   | { code: 'fault'; detail: string }
+  /** Lines of the outbox journal found unreadable at start (hand-edited, a bad disk): skipped. */
+  | { code: 'outbox-unreadable'; lines: number; kept: number }
 
 /** Names a hub host for people: "hub A" where the lab's labels are known, else the host. */
 export type HubNamer = (host: string) => string
@@ -267,5 +269,7 @@ export function describeCause(c: TimelineCause, name: HubNamer = hubNamer()): st
       return c.error.message
     case 'fault':
       return `recovered from an unexpected fault (${c.detail}); starting the connection over`
+    case 'outbox-unreadable':
+      return `the outbox journal had ${c.lines} unreadable line(s), skipped; the ${c.kept} readable item(s) are kept and will be sent`
   }
 }

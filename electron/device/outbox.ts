@@ -47,6 +47,40 @@ export interface OutboxOptions {
 const journalName = 'outbox.jsonl'
 
 /** The journal line that records an item (one JSON object, the item's fields after `op`). */
+/** Ids and seqs: whole numbers far below where adding one stops making a new number. */
+const isCount = (n: unknown): n is number =>
+  typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 2 ** 52
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** A journal line as written by this class, or null for anything else. */
+function readLine(v: unknown): Line | null {
+  if (!isRecord(v)) return null
+  if (v['op'] === 'meta')
+    return isCount(v['lastId']) && isCount(v['lastSeq'])
+      ? { op: 'meta', lastId: v['lastId'], lastSeq: v['lastSeq'] }
+      : null
+  // Only the id of a `done` line matters on replay; why it was settled is for a reader.
+  if (v['op'] === 'done')
+    return isCount(v['id']) ? { op: 'done', id: v['id'], why: v['why'] as Settlement } : null
+  if (v['op'] !== 'add' || !isCount(v['id'])) return null
+  const { id, at } = v
+  if (typeof at !== 'number' || !Number.isFinite(at)) return null
+  if (v['kind'] === 'telemetry') {
+    const { seq, body } = v
+    if (
+      !isCount(seq) ||
+      !isRecord(body) ||
+      !Object.values(body).every((x) => typeof x === 'number')
+    )
+      return null
+    return { op: 'add', id, kind: 'telemetry', at, seq, body: body as Record<string, number> }
+  }
+  if (v['kind'] === 'reported' && isRecord(v['patch']))
+    return { op: 'add', id, kind: 'reported', at, patch: v['patch'] }
+  return null
+}
+
 const addLine = (item: OutboxItem): string => `{"op":"add",${JSON.stringify(item).slice(1)}\n`
 
 /** Errors that mean "this platform cannot fsync a directory", not "the disk failed". */
@@ -77,6 +111,7 @@ export class Outbox {
   private lastId = 0
   private lastSeq = 0
   private garbage = 0
+  private unreadable = 0
   /** `done` lines not yet written, and the write scheduled for them (see settle). */
   private doneLines: string[] = []
   private flushing: NodeJS.Immediate | null = null
@@ -110,6 +145,11 @@ export class Outbox {
 
   get size(): number {
     return this.items.size
+  }
+
+  /** Lines of the journal found at start that could not be read (not counting a torn last one). */
+  get unreadableLines(): number {
+    return this.unreadable
   }
 
   /** Live items in the order they were produced. */
@@ -248,12 +288,23 @@ export class Outbox {
   }
 
   private replay(text: string): void {
-    for (const raw of text.split('\n')) {
-      let line: Line
+    const lines = text.split('\n')
+    lines.forEach((raw, i) => {
+      if (raw === '') return
+      let parsed: unknown
       try {
-        line = JSON.parse(raw) as Line
+        parsed = JSON.parse(raw)
       } catch {
-        continue // a torn write from a crash: the item was never acknowledged to anyone
+        // The last line torn by a crash: its item was never acknowledged to anyone.
+        if (i < lines.length - 1) this.unreadable++
+        return
+      }
+      const line = readLine(parsed)
+      if (line === null) {
+        // A line mangled by hand or by a bad disk: skipped and counted, never let in to number
+        // new items NaN or give two items one id.
+        this.unreadable++
+        return
       }
       if (line.op === 'meta') {
         this.lastId = Math.max(this.lastId, line.lastId)
@@ -263,10 +314,8 @@ export class Outbox {
         this.items.set(item.id, item)
         this.lastId = Math.max(this.lastId, item.id)
         if (item.kind === 'telemetry') this.lastSeq = Math.max(this.lastSeq, item.seq)
-      } else if (line.op === 'done') {
-        this.items.delete(line.id)
-      }
-    }
+      } else this.items.delete(line.id)
+    })
   }
 
   /** Writes meta + live items to a temporary file, syncs it, renames it over the journal, syncs the folder. */

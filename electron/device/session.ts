@@ -167,25 +167,38 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     }, hubNamer(options.hubLabels))
     this.store = new DeviceStore(options.dataDir)
     this.outbox = new Outbox(options.dataDir, this.config.outboxLimit)
-    this.telemetrySim = new TelemetrySimulator(options.model)
-    this.reportedSim = new ReportedSimulator(options.model)
-    this.sender = new Sender(this.outbox, {
-      sent: (item, again) => this.onSent(item, again),
-      acked: (item, link) => this.onAcked(item, link),
-      refused: (item, reason) => this.onRefused(item, reason),
-    })
-    this.journal = new GroupCommit(this.outbox, this.sender, {
-      dropped: (items) => {
-        this.activity.counters.dropped += items.length
-        for (const d of items) this.activity.setOutboxStatus(d.id, 'failed')
-      },
-      // A full disk: nothing of the group exists (no number taken); said, not thrown.
-      failed: (e) =>
-        this.problem({ code: 'internal', message: `cannot write the outbox: ${e.message}` }),
-    })
-    for (const item of this.outbox.pending())
-      if (item.kind === 'reported')
-        this.activity.addReported(item.patch, 'queued', item.id, item.at)
+    // Whatever fails from here on, the outbox (and its folder lock) is let go: a retry after
+    // the user mends the cause must not find the folder held by this dead session.
+    try {
+      this.telemetrySim = new TelemetrySimulator(options.model)
+      this.reportedSim = new ReportedSimulator(options.model)
+      this.sender = new Sender(this.outbox, {
+        sent: (item, again) => this.onSent(item, again),
+        acked: (item, link) => this.onAcked(item, link),
+        refused: (item, reason) => this.onRefused(item, reason),
+      })
+      this.journal = new GroupCommit(this.outbox, this.sender, {
+        dropped: (items) => {
+          this.activity.counters.dropped += items.length
+          for (const d of items) this.activity.setOutboxStatus(d.id, 'failed')
+        },
+        // A full disk: nothing of the group exists (no number taken); said, not thrown.
+        failed: (e) =>
+          this.problem({ code: 'internal', message: `cannot write the outbox: ${e.message}` }),
+      })
+      for (const item of this.outbox.pending())
+        if (item.kind === 'reported')
+          this.activity.addReported(item.patch, 'queued', item.id, item.at)
+    } catch (e) {
+      this.outbox.close()
+      throw e
+    }
+    const lines = this.outbox.unreadableLines
+    if (lines > 0) {
+      const cause: TimelineCause = { code: 'outbox-unreadable', lines, kept: this.outbox.size }
+      this.lastError = { code: 'internal', message: describeCause(cause) }
+      this.tracker.note(cause)
+    }
   }
 
   // ---- the public surface -------------------------------------------------------------------

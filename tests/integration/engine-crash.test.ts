@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -75,6 +75,49 @@ describe('crash with a full outbox', () => {
       expect(session.recentTelemetry()[0]!.seq).toBeGreaterThan(queued)
     } finally {
       await session.close()
+    }
+  })
+
+  it('a journal with mangled lines: said on the timeline, every readable item sent, numbering sane', async () => {
+    const id = 'eng-mangled'
+    const dir = mkdtempSync(join(tmpdir(), 'engine-mangled-'))
+    try {
+      const first = new DeviceSession(sessionOptions(lab, id, dir))
+      await first.close()
+      // What a hand edit or a bad disk can leave: the producer's own lines, then garbage.
+      appendFileSync(
+        join(dir, 'outbox.jsonl'),
+        [
+          '{"op":"add","id":1,"kind":"telemetry","at":1,"seq":1,"body":{"temperature":20}}',
+          '{"op":"add","id":2,"kind":"telemetry","at":2,"seq":2,"body":{"temperature":21}}',
+          'null',
+          '{"op":"meta","lastId":"x","lastSeq":"x"}',
+          '{"op":"add","id":9,"kind":"smoke-signal","at":1}',
+          '',
+        ].join('\n'),
+      )
+      const session = new DeviceSession(sessionOptions(lab, id, dir))
+      try {
+        expect(session.timeline().at(-1)!.cause).toEqual({
+          code: 'outbox-unreadable',
+          lines: 3,
+          kept: 2,
+        })
+        await session.connect()
+        await waitFor(
+          'the two kept and new ones',
+          async () => (await labTelemetry(lab, id)).stats.count >= 4,
+        )
+        await session.disconnect()
+        const { messages, stats } = await labTelemetry(lab, id)
+        expect(messages.slice(0, 2).map((m) => m.seq)).toEqual([1, 2])
+        expect(stats).toMatchObject({ firstSeq: 1, missing: [], duplicates: 0 })
+        expect(new Set(messages.map((m) => m.messageId)).size).toBe(messages.length)
+      } finally {
+        await session.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })

@@ -50,6 +50,38 @@ describe('Outbox', () => {
     ).toEqual([2, 3, 4, 5, 6])
   })
 
+  it('reads past lines a hand or a bad disk mangled: each skipped and counted, every good item kept, numbering sane', () => {
+    const box = new Outbox(dir, 100)
+    for (let i = 1; i <= 3; i++) box.add(tel(i))
+    box.close()
+    appendFileSync(
+      join(dir, 'outbox.jsonl'),
+      [
+        'null',
+        '{"op":"meta","lastId":"x","lastSeq":"x"}',
+        `{"op":"meta","lastId":${2 ** 53},"lastSeq":1e300}`,
+        '{"op":"add","id":50,"kind":"telemetry","at":1,"body":{"temp":1}}', // no seq
+        '{"op":"add","id":51,"kind":"smoke-signal","at":1}',
+        '{"op":"add","id":"52","kind":"reported","at":1,"patch":{}}',
+        '{"op":"add","id":53,"kind":"reported","at":1,"patch":[1]}',
+        '{"op":"done","id":{"x":1}}',
+        '[1,2,3]',
+        '',
+      ].join('\n'),
+    )
+    const again = new Outbox(dir, 100)
+    expect(again.unreadableLines).toBe(9)
+    expect(again.pending().map((i) => (i.kind === 'telemetry' ? i.seq : -1))).toEqual([1, 2, 3])
+    // New items get new ids and the next seqs: none overwrites another.
+    const a = again.add(tel(4)).item
+    const b = again.add(tel(5)).item
+    expect([a.kind === 'telemetry' && a.seq, b.kind === 'telemetry' && b.seq]).toEqual([4, 5])
+    expect(new Set(again.pending().map((i) => i.id)).size).toBe(5)
+    again.close()
+    // What was unreadable is not carried into the new journal.
+    expect(new Outbox(dir, 100).unreadableLines).toBe(0)
+  })
+
   it('compacts acknowledged entries away without losing the sequence high-water mark', () => {
     const box = new Outbox(dir, 10_000)
     for (let i = 1; i <= 600; i++) box.settle(box.add(tel(i)).item.id, 'acked')
