@@ -1,3 +1,4 @@
+import { nestsDeeperThan } from '../../shared/json-depth'
 import { checkValue, type DeviceModel } from '../../shared/model'
 
 type Command = DeviceModel['commands'][number]
@@ -29,14 +30,23 @@ export function methodPayload(body: Buffer): unknown {
   return parsed.ok ? parsed.value : parsed.text
 }
 
-function parseBody(body: Buffer): { ok: true; value: unknown } | { ok: false; text: string } {
+/** Deeper than any real command payload; a value nested thousands deep cannot be shown or sent. */
+export const maxPayloadDepth = 32
+
+function parseBody(
+  body: Buffer,
+): { ok: true; value: unknown } | { ok: false; text: string; why: string } {
   const text = body.toString('utf8')
   if (text.trim() === '') return { ok: true, value: null }
+  let value: unknown
   try {
-    return { ok: true, value: JSON.parse(text) }
+    value = JSON.parse(text)
   } catch {
-    return { ok: false, text }
+    return { ok: false, text, why: 'not JSON' }
   }
+  if (!nestsDeeperThan(value, maxPayloadDepth)) return { ok: true, value }
+  const why = `JSON nested deeper than ${maxPayloadDepth} levels`
+  return { ok: false, text: `(${why}, ${text.length} characters)`, why }
 }
 
 /**
@@ -63,7 +73,7 @@ export function answerMethod(name: string, body: Buffer, model: DeviceModel): Me
     return {
       payload: parsed.text,
       status: 400,
-      body: error('bad-request', 'the request payload is not JSON'),
+      body: error('bad-request', `the request payload is ${parsed.why}`),
     }
   const payload = parsed.value
   const command = model.commands.find((c) => c.name === name && !c.durable)

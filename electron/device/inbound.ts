@@ -1,4 +1,5 @@
 import type { AppError, Behaviours } from '../../shared/domain'
+import { nestsDeeperThan } from '../../shared/json-depth'
 import type { DeviceModel } from '../../shared/model'
 import type { Activity } from './activity'
 import { answerMethod, methodPayload, settleC2d } from './commands'
@@ -7,6 +8,30 @@ import type { HubLink, InboundC2d, InboundMethod, LinkHandlers } from './hub-lin
 
 /** IoT Hub queues at most 50 C2D messages per device; this bounds what one link can hold. */
 const maxHeld = 100
+/** A desired document IoT Hub accepts is at most 32 KB, 10 levels deep: far fewer keys than this. */
+const maxDesiredKeys = 100
+const maxDesiredDepth = 10
+
+/**
+ * What of a desired patch from the hub the device takes in: its first `maxDesiredKeys` properties
+ * (a hostile hub could send hundreds of thousands, each kept and acknowledged), a value nested
+ * deeper than IoT Hub allows replaced by a note (kept, it could be neither shown nor sent back).
+ */
+function boundedDesired(patch: Record<string, unknown>): {
+  patch: Record<string, unknown>
+  cut: number
+} {
+  const entries = Object.entries(patch)
+  const kept = entries
+    .slice(0, maxDesiredKeys)
+    .map(([k, v]): [string, unknown] => [
+      k,
+      nestsDeeperThan(v, maxDesiredDepth)
+        ? `(a value nested deeper than ${maxDesiredDepth} levels: not kept)`
+        : v,
+    ])
+  return { patch: Object.fromEntries(kept), cut: entries.length - kept.length }
+}
 
 export interface InboundContext {
   model: DeviceModel
@@ -35,7 +60,7 @@ export class Inbound {
   readonly handlers: LinkHandlers = {
     method: (call) => this.guard(() => this.onMethod(call)),
     c2d: (message) => this.guard(() => this.onC2d(message)),
-    desired: (patch) => this.guard(() => this.onDesiredPatch(patch)),
+    desired: (patch) => this.guard(() => this.onDesiredPatch(this.bounded(patch))),
     dropped: (topic, why) =>
       this.ctx.problem({
         code: 'protocol',
@@ -44,6 +69,37 @@ export class Inbound {
   }
 
   constructor(private readonly ctx: InboundContext) {}
+
+  /**
+   * A patch as the device takes it in (see boundedDesired). Across patches too, properties the
+   * model does not have are taken only while fewer than `maxDesiredKeys` are known: a hub sending
+   * a hundred new names at a time must not grow the document without end.
+   */
+  private bounded(patch: Record<string, unknown>, wholeDocument = false): Record<string, unknown> {
+    const b = boundedDesired(patch)
+    const known = wholeDocument ? {} : this.desired
+    let room = maxDesiredKeys - Object.keys(known).length
+    let cut = b.cut
+    for (const name of Object.keys(b.patch)) {
+      if (
+        name.startsWith('$') ||
+        name in known ||
+        this.ctx.model.properties.some((p) => p.name === name)
+      )
+        continue
+      if (room > 0) room--
+      else {
+        delete b.patch[name]
+        cut++
+      }
+    }
+    if (cut > 0)
+      this.ctx.problem({
+        code: 'protocol',
+        message: `the hub sent more desired properties than a device template can have: ${cut} not handled`,
+      })
+    return b.patch
+  }
 
   /**
    * C2D is back on: act on the commands held since it was switched off, in order. One held on
@@ -65,7 +121,7 @@ export class Inbound {
     this.guard(() => {
       if (typeof desired !== 'object' || desired === null || Array.isArray(desired))
         throw new Error('the twin has no desired-properties object')
-      this.desired = { ...desired }
+      this.desired = this.bounded(desired as Record<string, unknown>, true)
       this.acknowledge(this.desired, link, true)
     })
   }

@@ -67,17 +67,19 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** Where the engine finds this hostile service, as it would a lab. */
+const hostileFacts = () => ({
+  idScope: '0ne00HOSTILE',
+  groupPrimaryKey: Buffer.alloc(64, 3).toString('base64'),
+  dpsHost: host,
+  ca: ensureCerts(dir).ca,
+  controlUrl: '',
+  hubs: { a: { host }, b: { host: 'x' } },
+})
+
 describe('a hostile hub', () => {
   it('cannot crash the engine with malformed traffic', async () => {
-    const facts = {
-      idScope: '0ne00HOSTILE',
-      groupPrimaryKey: Buffer.alloc(64, 3).toString('base64'),
-      dpsHost: host,
-      ca: ensureCerts(dir).ca,
-      controlUrl: '',
-      hubs: { a: { host }, b: { host: 'x' } },
-    }
-    const { session, dispose } = newSession(facts, deviceId, {
+    const { session, dispose } = newSession(hostileFacts(), deviceId, {
       periods: { telemetryMs: 100, reportedMs: 100 },
     })
     try {
@@ -106,6 +108,45 @@ describe('a hostile hub', () => {
         'telemetry still acknowledged',
         () => session.snapshot().counters.acknowledged > 5,
       )
+      expect(session.snapshot().state.kind).toBe('connected')
+    } finally {
+      await dispose()
+    }
+  })
+
+  it('bounds what it keeps of deep or sprawling payloads: the window can always be sent', async () => {
+    const { session, dispose } = newSession(hostileFacts(), deviceId, {
+      periods: { telemetryMs: 100, reportedMs: 1000 },
+    })
+    try {
+      await session.connect()
+      await untilState(session, 'connected')
+      const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000)
+      const before = session.inbound().length
+      await publish('$iothub/twin/PATCH/properties/desired/?$version=3', `{"fanSpeed":${deep}}`)
+      await publish('$iothub/methods/POST/echo/?$rid=7', deep)
+      await publish(`devices/${deviceId}/messages/devicebound/method-name=setAlarm`, deep)
+      const many = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]))
+      await publish('$iothub/twin/PATCH/properties/desired/?$version=4', JSON.stringify(many))
+      // And a hundred new names at a time, patch after patch.
+      for (let v = 5; v < 10; v++) {
+        const more = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`m${v}-${i}`, i]))
+        await publish(`$iothub/twin/PATCH/properties/desired/?$version=${v}`, JSON.stringify(more))
+      }
+      await waitFor('the deep ones answered', () => session.inbound().length >= before + 3)
+      // Everything the window gets still serializes (a value 5,000 deep once stopped every update).
+      expect(() => JSON.stringify(session.snapshot())).not.toThrow()
+      expect(() => JSON.stringify(session.inbound())).not.toThrow()
+      const fan = session.inbound().find((e) => e.kind === 'desired' && e.name === 'fanSpeed')!
+      expect(fan.response.status).toBe(400)
+      const method = session.inbound().find((e) => e.kind === 'method' && e.name === 'echo')!
+      expect(method.response.status).toBe(400)
+      // A hub that sends thousands of properties at once: the first hundred are handled.
+      await waitFor('the later patches handled', () =>
+        /not handled/.test(session.snapshot().lastError?.message ?? ''),
+      )
+      expect(Object.keys(session.snapshot().desired).length).toBeLessThanOrEqual(101)
+      expect(session.inbound().filter((e) => e.kind === 'desired').length).toBeLessThanOrEqual(101)
       expect(session.snapshot().state.kind).toBe('connected')
     } finally {
       await dispose()
