@@ -36,6 +36,8 @@ export type DpsProblem =
   | { kind: 'bad-request'; detail?: string }
   | { kind: 'not-assigned'; status: string }
   | { kind: 'no-hub' }
+  /** DPS named something that cannot be connected to (clipped, as said). */
+  | { kind: 'bad-hub'; hub: string }
   | { kind: 'refused'; connack: number }
   | { kind: 'unreachable'; error: SocketError }
   | { kind: 'timeout'; ms: number }
@@ -197,6 +199,8 @@ export function describeDpsProblem(p: DpsProblem): string {
       return `DPS did not assign a hub (${p.status})`
     case 'no-hub':
       return 'DPS answered without naming a hub'
+    case 'bad-hub':
+      return `DPS named a hub that is not a host name (${JSON.stringify(p.hub)})`
     case 'refused':
       return `DPS refused the connection (${describeConnack(p.connack)})`
     case 'unreachable':

@@ -143,8 +143,11 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
       if (status >= 300 && status < 429) refused = true
       if (!m || status < 429) return
       const retryAfterSec = Number(new URLSearchParams(m[2]).get('retry-after'))
+      // Capped: real DPS asks for seconds, and a timer past 2^31 ms fires at once.
       const retryAfterMs =
-        Number.isFinite(retryAfterSec) && retryAfterSec > 0 ? retryAfterSec * 1000 : undefined
+        Number.isFinite(retryAfterSec) && retryAfterSec > 0
+          ? Math.min(retryAfterSec, maxRetryAfterSec) * 1000
+          : undefined
       const failure =
         status === 429
           ? new ProvisioningFailure(
@@ -167,6 +170,14 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
           false,
         )
       }
+      // Handed to the MQTT client as a URL: anything but a host name (and port) would throw there.
+      if (!isHubHost(result.assignedHub)) {
+        const hub = String(result.assignedHub as unknown).slice(0, 60)
+        return finish(
+          () => reject(new ProvisioningFailure('protocol', { kind: 'bad-hub', hub }, false)),
+          false,
+        )
+      }
       finish(
         () =>
           resolve({
@@ -183,4 +194,18 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
       onFault(e instanceof Error ? e : new Error(String(e)))
     }
   })
+}
+
+/** The longest wait a DPS `retry-after` may ask for. */
+export const maxRetryAfterSec = 600
+
+/** An IoT hub's host name, optionally with a port: what the MQTT client can be pointed at. */
+export function isHubHost(host: unknown): host is string {
+  if (typeof host !== 'string' || host.length > 253 + 6) return false
+  const m =
+    /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(?::(\d{1,5}))?$/.exec(
+      host,
+    )
+  if (!m || m[1]!.length > 253) return false
+  return m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535)
 }

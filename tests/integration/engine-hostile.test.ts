@@ -19,6 +19,8 @@ let broker: Aedes
 let server: Server
 let host: string
 const twinGets: string[] = []
+/** What DPS answers a registration, when a test wants it to misbehave: [topic, body]. */
+let dpsAnswer: ((rid: string) => [string, string]) | null = null
 
 const publish = (topic: string, payload: string) =>
   new Promise<void>((resolve) =>
@@ -36,7 +38,9 @@ beforeAll(async () => {
     authorizePublish: (_client, packet, done) => {
       done(null)
       const rid = /\$rid=([^&]+)/.exec(packet.topic)?.[1] ?? ''
-      if (packet.topic.startsWith('$dps/registrations/PUT/')) {
+      if (packet.topic.startsWith('$dps/registrations/PUT/') && dpsAnswer) {
+        void publish(...dpsAnswer(rid))
+      } else if (packet.topic.startsWith('$dps/registrations/PUT/')) {
         const state = {
           registrationId: deviceId,
           deviceId,
@@ -150,6 +154,62 @@ describe('a hostile hub', () => {
       expect(session.snapshot().state.kind).toBe('connected')
     } finally {
       await dispose()
+    }
+  })
+
+  it('a DPS naming a hub that is no host name, or asking to wait for weeks, is a stated failure, not a crash or a spin', async () => {
+    const assigned = (assignedHub: unknown) => (rid: string) =>
+      [
+        `$dps/registrations/res/200/?$rid=${rid}`,
+        JSON.stringify({
+          operationId: 'op',
+          status: 'assigned',
+          registrationState: {
+            registrationId: deviceId,
+            deviceId,
+            assignedHub,
+            status: 'assigned',
+          },
+        }),
+      ] as [string, string]
+    try {
+      for (const hub of [
+        '[::1',
+        '127.0.0.1:99999',
+        { a: 1 },
+        'a b',
+        'h'.repeat(300),
+        'x/evil?y=1',
+      ]) {
+        dpsAnswer = assigned(hub)
+        const { session, dispose } = newSession(hostileFacts(), deviceId)
+        try {
+          const from = session.timeline().length
+          await session.connect()
+          await waitFor(`a refusal of ${JSON.stringify(hub).slice(0, 20)}`, () =>
+            session
+              .timeline()
+              .slice(from)
+              .some((e) => /not a host name/.test(e.reason)),
+          )
+        } finally {
+          await dispose()
+        }
+      }
+      // retry-after of five weeks: the wait is capped (Node would fire an overflowing timer at once).
+      dpsAnswer = (rid) => [`$dps/registrations/res/429/?$rid=${rid}&retry-after=3000000`, '{}']
+      const { session, dispose } = newSession(hostileFacts(), deviceId)
+      try {
+        await session.connect()
+        await untilState(session, 'waiting')
+        const wait = session.snapshot().state as { until: number }
+        expect(wait.until - Date.now()).toBeLessThanOrEqual(600_000)
+        expect(wait.until - Date.now()).toBeGreaterThan(60_000)
+      } finally {
+        await dispose()
+      }
+    } finally {
+      dpsAnswer = null
     }
   })
 })
