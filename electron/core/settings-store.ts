@@ -80,6 +80,26 @@ const emptyFile = (): SettingsFile => ({ version: 2, active: 'lab', profiles: []
  * as little as it can: the device key derived for its device id, and the group key only while the
  * user asks to keep it — both sealed by the SecretBox (the OS keychain where there is one).
  */
+const maxSettingsBytes = 4 * 1024 * 1024
+
+/** The file's text, refusing (by throwing) one that grows past `max` while it is read. */
+async function readAtMost(file: string, max: number): Promise<string> {
+  const handle = await fs.open(file, 'r')
+  try {
+    const buffer = Buffer.alloc(max + 1)
+    let length = 0
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null)
+      if (bytesRead === 0) break
+      length += bytesRead
+      if (length > max) throw new Error('it is larger than settings can be')
+    }
+    return buffer.subarray(0, length).toString('utf8')
+  } finally {
+    await handle.close()
+  }
+}
+
 export class SettingsStore {
   readonly file: string
   private current: SettingsFile = emptyFile()
@@ -96,10 +116,13 @@ export class SettingsStore {
     let text: string
     try {
       const stat = await fs.stat(this.file)
+      // A FIFO would block the read for good, a device (/dev/zero) reports size 0 and never ends.
+      if (!stat.isFile())
+        return { problem: `${this.file} is not a regular file; using the embedded lab` }
       // Settings are a few kilobytes; a huge file is not ours to parse.
-      if (stat.size > 4 * 1024 * 1024)
+      if (stat.size > maxSettingsBytes)
         return { problem: `${this.file} is too large to be settings; using the embedded lab` }
-      text = await fs.readFile(this.file, 'utf8')
+      text = await readAtMost(this.file, maxSettingsBytes)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { problem: null }
       return { problem: `could not read ${this.file}: ${(err as Error).message}` }

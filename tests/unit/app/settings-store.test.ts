@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -86,6 +86,20 @@ describe('settings: keys kept as little and as sealed as possible', () => {
     // Even unencrypted, the group key was not asked to be kept: it is not there.
     expect(await fileText()).not.toContain(groupKey)
   })
+
+  it.runIf(process.platform !== 'win32')(
+    'a settings path that is a pipe or a device is refused at once, not read for ever',
+    async () => {
+      const file = path.join(dir, 'settings.json')
+      execFileSync('mkfifo', [file])
+      const store = new SettingsStore(dir, plainSecretBox('test'))
+      expect((await store.load()).problem).toMatch(/not a regular file/)
+      await rm(file)
+      await symlink('/dev/zero', file)
+      expect((await store.load()).problem).toMatch(/not a regular file/)
+      expect(store.active().mode).toBe('lab')
+    },
+  )
 
   it('a key sealed elsewhere is reported as unreadable, asking for it again', async () => {
     await new SettingsStore(dir, safeStorageBox(testKeychain(), 'darwin')).save(input)
