@@ -80,6 +80,7 @@ export function provision(req: ProvisioningRequest, signal: AbortSignal): Promis
       signal.removeEventListener('abort', onAbort)
       base.removeListener('message', onReply)
       if (abandon) {
+        tap.retire()
         try {
           client.cancel(() => transport.disconnect(() => tap.forceEnd()))
         } catch {

@@ -117,6 +117,7 @@ export class WireTap {
 
   readonly provider = {
     connect: (uri: string, mqttOptions: Record<string, unknown>): MqttClient => {
+      if (this.retired) return this.deadClient(uri, mqttOptions)
       const options = { ...mqttOptions }
       if (this.options.connectTimeoutMs) options.connectTimeout = this.options.connectTimeoutMs
       const client = sdkMqtt.connect(uri, options)
@@ -231,6 +232,26 @@ export class WireTap {
   unsubscribe(topic: string, cb: (err?: Error) => void): void {
     if (!this.client) return cb(new Error('not connected'))
     this.client.unsubscribe(topic, (err) => cb(err ?? undefined))
+  }
+
+  private retired = false
+
+  /**
+   * The SDK client behind this tap was given up on. The provisioning SDK retries a throttled
+   * registration on its own timer even after cancel(), opening a new connection that takes the
+   * engine's next one over (same client id): from now on every connection it asks for is
+   * ended before it is made.
+   */
+  retire(): void {
+    this.retired = true
+    this.forceEnd()
+  }
+
+  private deadClient(uri: string, mqttOptions: Record<string, unknown>): MqttClient {
+    const client = sdkMqtt.connect(uri, { ...mqttOptions, reconnectPeriod: 0 })
+    client.on('error', () => undefined)
+    client.end(true)
+    return client
   }
 
   /** Destroys the socket now, whatever state the SDK thinks it is in. */

@@ -21,6 +21,7 @@ let host: string
 const twinGets: string[] = []
 /** What DPS answers a registration, when a test wants it to misbehave: [topic, body]. */
 let dpsAnswer: ((rid: string) => [string, string]) | null = null
+let registrations = 0
 
 const publish = (topic: string, payload: string) =>
   new Promise<void>((resolve) =>
@@ -38,6 +39,7 @@ beforeAll(async () => {
     authorizePublish: (_client, packet, done) => {
       done(null)
       const rid = /\$rid=([^&]+)/.exec(packet.topic)?.[1] ?? ''
+      if (packet.topic.startsWith('$dps/registrations/PUT/')) registrations++
       if (packet.topic.startsWith('$dps/registrations/PUT/') && dpsAnswer) {
         void publish(...dpsAnswer(rid))
       } else if (packet.topic.startsWith('$dps/registrations/PUT/')) {
@@ -212,4 +214,28 @@ describe('a hostile hub', () => {
       dpsAnswer = null
     }
   })
+
+  it('an attempt given up on (DPS throttling) stops registering: the SDK does not carry on behind it', async () => {
+    dpsAnswer = (rid) => [`$dps/registrations/res/429/?$rid=${rid}&retry-after=2`, '{}']
+    const { session, dispose } = newSession(hostileFacts(), deviceId)
+    let connects = 0
+    const count = () => connects++
+    broker.on('client', count)
+    try {
+      const start = registrations
+      await session.connect()
+      await waitFor('four throttled attempts', () => registrations - start >= 4, 30_000)
+      // Each attempt is one connection: the SDK reconnecting behind an abandoned one would
+      // show as connections that never register (and take the engine's own one over).
+      expect(connects).toBeLessThanOrEqual(registrations - start + 1)
+    } finally {
+      await dispose()
+      dpsAnswer = null
+    }
+    const atClose = [registrations, connects]
+    // The SDK's own retry honours retry-after (2 s): give it two chances to show itself.
+    await new Promise((r) => setTimeout(r, 4500))
+    broker.off('client', count)
+    expect([registrations, connects]).toEqual(atClose)
+  }, 60_000)
 })
