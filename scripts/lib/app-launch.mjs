@@ -25,7 +25,10 @@ async function runElectron(electronViteCommand, binary, args) {
     env.NO_SANDBOX = '1'
   }
   const cmd = nodeCommand(entry, [electronViteCommand, ...(args.length ? ['--', ...args] : [])])
-  finish(`electron-vite ${electronViteCommand}`, await foreground(cmd.command, cmd.args, env, repoRoot))
+  finish(
+    `electron-vite ${electronViteCommand}`,
+    await foreground(cmd.command, cmd.args, env, repoRoot),
+  )
 }
 
 /** The browser shell: build the renderer and the CLIs, then serve them. */

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, testLab, waitFor } from '../support/lab'
+import type { DeviceSession } from '../../electron/device/index'
 import {
   connectFlowing,
   connectedTo,
@@ -34,6 +35,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab?.stop()
 })
+
+/**
+ * Connects, blackholes the home hub, and fails the device over as IoT Central does when a data
+ * center goes (its eviction from the dead hub never arrives); returns once it is on the other hub.
+ */
+async function blackholeHome(session: DeviceSession, id: string) {
+  const home = await connectFlowing(lab, session, id)
+  const away = otherHost(lab, home)
+  const from = nextEntryId(session)
+  const cutAt = Date.now()
+  await api(lab, 'POST', `/hubs/${hubName(lab, home)}/blackhole`)
+  await api(lab, 'POST', `/system/iothub/devices/${id}/manual-failover`, {})
+  await connectedTo(session, away, 20_000)
+  return { home, away, cutAt, entries: since(session, from) }
+}
 
 describe('failover and failback', () => {
   it('moves to the other hub on `lizard failover`, back on `lizard failback`, and loses no telemetry', async () => {
@@ -186,16 +202,7 @@ describe('failover and failback', () => {
     // Twin requests get longer than keep-alive here, so it is keep-alive that notices the silence.
     const { session, dispose } = newSession(lab, id, { twinTimeoutMs: 8000 })
     try {
-      const home = await connectFlowing(lab, session, id)
-      const away = otherHost(lab, home)
-
-      const from = nextEntryId(session)
-      const cutAt = Date.now()
-      await api(lab, 'POST', `/hubs/${hubName(lab, home)}/blackhole`)
-      // The data center is gone: IoT Central moves its devices (its eviction from the dead hub never arrives).
-      await api(lab, 'POST', `/system/iothub/devices/${id}/manual-failover`, {})
-      await connectedTo(session, away, 20_000)
-      const entries = since(session, from)
+      const { home, away, cutAt, entries } = await blackholeHome(session, id)
       expect(steps(entries).slice(0, 4)).toEqual([
         'lost lost',
         'provisioning dps-after-loss',
@@ -234,14 +241,7 @@ describe('failover and failback', () => {
       periods: { telemetryMs: 100, reportedMs: 300 },
     })
     try {
-      const home = await connectFlowing(lab, session, id)
-      const away = otherHost(lab, home)
-      const from = nextEntryId(session)
-      const cutAt = Date.now()
-      await api(lab, 'POST', `/hubs/${hubName(lab, home)}/blackhole`)
-      await api(lab, 'POST', `/system/iothub/devices/${id}/manual-failover`, {})
-      await connectedTo(session, away, 20_000)
-      const entries = since(session, from)
+      const { home, cutAt, entries } = await blackholeHome(session, id)
       expect(entries[0]!.cause).toMatchObject({ code: 'lost', loss: { kind: 'twin-timeout' } })
       const connected = entries.find((e) => e.mark === 'failover')!
       // Lost → connected covers the silence from the cut on, not only what followed its notice.
