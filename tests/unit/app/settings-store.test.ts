@@ -31,6 +31,16 @@ afterEach(async () => {
 
 const fileText = () => readFile(path.join(dir, 'settings.json'), 'utf8')
 
+/** What a reference sample's .env fills in, the same whichever sample wrote it. */
+const sampleFields = (deviceId: string) => ({
+  idScope: '0ne00ABCDEF',
+  key: groupKey,
+  keyKind: 'group',
+  deviceId,
+  modelId: 'dtmi:Sample:Failover;1',
+  provisioningHost: 'global.azure-devices-provisioning.net',
+})
+
 describe('settings: keys kept as little and as sealed as possible', () => {
   it('keeps only the derived device key, encrypted, unless asked to keep the group key', async () => {
     const store = new SettingsStore(dir, safeStorageBox(testKeychain(), 'linux'))
@@ -161,14 +171,7 @@ describe('importing a reference sample .env', () => {
       ].join('\n'),
     )
     expect(r).toEqual({
-      fields: {
-        idScope: '0ne00ABCDEF',
-        key: groupKey,
-        keyKind: 'group',
-        deviceId: 'failover_js',
-        modelId: 'dtmi:Sample:Failover;1',
-        provisioningHost: 'global.azure-devices-provisioning.net',
-      },
+      fields: sampleFields('failover_js'),
       unknown: ['TELEMETRY_SEND_ON'],
       error: null,
     })
@@ -186,14 +189,7 @@ describe('importing a reference sample .env', () => {
       ].join('\n'),
     )
     expect(r).toEqual({
-      fields: {
-        idScope: '0ne00ABCDEF',
-        key: groupKey,
-        keyKind: 'group',
-        deviceId: 'failover_ts',
-        modelId: 'dtmi:Sample:Failover;1',
-        provisioningHost: 'global.azure-devices-provisioning.net',
-      },
+      fields: sampleFields('failover_ts'),
       unknown: ['logLevel'],
       error: null,
     })

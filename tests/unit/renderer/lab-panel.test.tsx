@@ -1,9 +1,10 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { AppInfo, LabInfo, RendererApi, Result } from '../../../shared/contract'
+import type { AppInfo, LabInfo, Result } from '../../../shared/contract'
 import type { LabAction } from '../../../shared/lab-actions'
 import { LabPanel } from '../../../renderer/src/components/LabPanel'
+import { fakeRendererApi } from './fake-api'
 import { connectStore, useApp } from '../../../renderer/src/store'
 
 const first = 'http://127.0.0.1:8090'
@@ -26,17 +27,10 @@ const info = (controlUrl: string) =>
 /** An app whose lab answers every action, and remembers what it was asked. */
 function fakeApp() {
   const acted: LabAction[] = []
-  const api = new Proxy({} as RendererApi, {
-    get(_t, name: string) {
-      if (name.startsWith('on')) return () => () => undefined
-      if (name === 'labAct')
-        return (a: LabAction) => {
-          acted.push(a)
-          return Promise.resolve<Result<string>>({ ok: true, value: 'done' })
-        }
-      if (name === 'labStatus')
-        return () => Promise.resolve({ ok: false, error: { code: 'unavailable', message: 'x' } })
-      return () => Promise.resolve({ ok: false, error: { code: 'unavailable', message: 'test' } })
+  const api = fakeRendererApi({
+    labAct: (a: LabAction) => {
+      acted.push(a)
+      return Promise.resolve<Result<string>>({ ok: true, value: 'done' })
     },
   })
   return { api, acted }

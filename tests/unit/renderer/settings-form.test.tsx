@@ -1,9 +1,10 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { RendererApi, Result } from '../../../shared/contract'
+import type { Result } from '../../../shared/contract'
 import type { PublicSettings, SettingsInput } from '../../../shared/settings'
 import { SettingsDialog } from '../../../renderer/src/components/SettingsForm'
+import { fakeRendererApi } from './fake-api'
 import { connectStore, useApp } from '../../../renderer/src/store'
 
 const settings: PublicSettings = {
@@ -23,15 +24,10 @@ const settings: PublicSettings = {
 /** An app that accepts any save, and remembers what it was sent. */
 function fakeApp() {
   const saved: SettingsInput[] = []
-  const api = new Proxy({} as RendererApi, {
-    get(_t, name: string) {
-      if (name.startsWith('on')) return () => () => undefined
-      if (name === 'settingsSave')
-        return (input: SettingsInput) => {
-          saved.push(input)
-          return Promise.resolve<Result<PublicSettings>>({ ok: true, value: settings })
-        }
-      return () => Promise.resolve({ ok: false, error: { code: 'unavailable', message: 'test' } })
+  const api = fakeRendererApi({
+    settingsSave: (input: SettingsInput) => {
+      saved.push(input)
+      return Promise.resolve<Result<PublicSettings>>({ ok: true, value: settings })
     },
   })
   return { api, saved }
