@@ -97,7 +97,9 @@ export async function startWebApp(dataDir: string): Promise<WebApp> {
       '--data-dir',
       dataDir,
     ],
-    { cwd: repoRoot, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Without npm's variables, as `node out/cli/web.js` runs for a user (the version shown
+    // must come from package.json, not from npm_package_version).
+    { cwd: repoRoot, env: withoutNpmVariables(process.env), stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let out = ''
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
@@ -138,4 +140,8 @@ export async function startWebApp(dataDir: string): Promise<WebApp> {
         child.kill('SIGINT')
       }),
   }
+}
+
+function withoutNpmVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('npm_package_')))
 }
