@@ -148,6 +148,7 @@ export async function benchUi(bench: Bench) {
   const history: TelemetrySample[] = Array.from({ length: samples }, (_, i) => ({
     seq: i + 1,
     at: now - (samples - i) * o.uiTelemetryMs,
+    component: null,
     values: { temp: 21 + Math.sin(i / 50) * 3, humidity: 40 + Math.cos(i / 70) * 5 },
   }))
   s.telemetryLog.push(...history)

@@ -10,7 +10,8 @@ import type {
   TimelineEntry,
 } from './domain'
 import { behaviourNames } from './domain'
-import type { DeviceModel } from './model'
+import type { DeviceModel, ModelReport } from './dtdl/types'
+import { modelFilesSchema } from './dtdl/limits'
 import type { PublicSettings } from './settings'
 import { profileIdSchema, settingsInputSchema } from './settings'
 import { labActionSchema, type LabStats, type LabStatus } from './lab-actions'
@@ -44,6 +45,8 @@ export interface AppInfo {
   /** Present in lab mode: the embedded lab and how to drive it. */
   lab: LabInfo | null
   model: DeviceModel
+  /** Where the model came from and what of it is not emulated (shown beside the template's name). */
+  modelReport: ModelReport
   /** Where the app writes its rotating log file. */
   logDir: string | null
   /** The shell can open the logs folder itself (Electron); the web shell shows the path. */
@@ -94,6 +97,30 @@ export const invokeChannels = {
   'lab:status': { request: none, response: {} as LabStatus },
   /** What the embedded lab received from the device (null when there is no lab to ask). */
   'lab:stats': { request: none, response: null as LabStats | null },
+  /**
+   * Loads a device template for the profile in use: the template first, then any files that
+   * define the DTMIs it references. Refused as a whole (the device keeps its model) when it does
+   * not load; the report says why, problem by problem.
+   */
+  'model:load': { request: modelFilesSchema, response: {} as ModelReport },
+  /** Back to the built-in template (failover.json). */
+  'model:reset': { request: none, response: {} as ModelReport },
+  /** A fixed response for a synchronous command (wire name), or null to go back to generated. */
+  'session:setCommandResponse': {
+    request: z.object({
+      command: z.string().min(1).max(200),
+      response: z
+        .unknown()
+        .refine((v) => {
+          try {
+            return JSON.stringify(v ?? null).length <= 16_384
+          } catch {
+            return false
+          }
+        }, 'response: at most 16 KiB of JSON'),
+    }),
+    response: {} as Record<string, unknown>,
+  },
   'app:diagnostics': { request: none, response: '' as string },
   'app:openLogs': { request: none, response: null },
 } as const

@@ -112,10 +112,13 @@ export interface Counters {
   reconnects: number
 }
 
+/** One telemetry message as sent: a component's message carries its name (`$.sub` on the wire). */
 export interface TelemetrySample {
   seq: number
   at: number
-  values: Record<string, number>
+  component: string | null
+  /** The message body: field name → value, of whatever schema the model gives the field. */
+  values: Record<string, unknown>
 }
 
 export interface InboundEntry {
@@ -171,6 +174,8 @@ export interface SessionSnapshot {
   reported: Record<string, unknown>
   desired: Record<string, unknown>
   lastError: AppError | null
+  /** Responses the user set per command (wire name, `thermostat1*reboot`), instead of generated ones. */
+  commandResponses: Record<string, unknown>
   /** Display names of the hub hosts this device may meet (the lab's A and B), by host. */
   hubLabels: Record<string, string>
   /**

@@ -14,11 +14,12 @@ import {
   type Result,
 } from '../../shared/contract'
 import type { SessionSnapshot, TimelineEntry } from '../../shared/domain'
-import { parseModel, type DeviceModel } from '../../shared/model'
+import { modelReport, type DeviceModel, type ModelReport } from '../../shared/dtdl'
 import { maskKey, type PublicSettings } from '../../shared/settings'
 import type { DeviceSessionApi, DeviceSessionOptions } from '../device/api'
 import { deriveDeviceKey } from '../device/keys'
 import type { LabOptions } from '../../lab/types'
+import { ModelStore, readModelFile, type ActiveModel } from './model-store'
 import { EventBatcher, type BatcherOptions } from './batcher'
 import { diagnosticsText } from './diagnostics'
 import { EmbeddedLab } from './embedded-lab'
@@ -81,9 +82,9 @@ export type CoreEventListener = <E extends EventChannel>(
 
 export const DEFAULT_LAB_DEVICE_ID = 'failover_js'
 
-/** Reads and parses a DTDL interface file (failover.json). */
-export async function loadModel(file: string): Promise<DeviceModel> {
-  return parseModel(JSON.parse(await fs.readFile(file, 'utf8')))
+/** Reads the built-in DTDL template (failover.json); it must load. */
+export async function loadModelFile(file: string): Promise<DeviceModel> {
+  return (await readModelFile(file)).model
 }
 
 /** More faults than this within a minute: the device stays stopped instead of restarting again. */
@@ -96,6 +97,10 @@ const maxFaultRestarts = 3
 export class AppCore {
   readonly settings: SettingsStore
   readonly handlers: InvokeHandlers
+  private readonly models: ModelStore
+  private readonly builtIn: ActiveModel
+  /** The template the device in use runs. */
+  private activeModel: ActiveModel
   readonly redactor: Redactor
   private readonly lab: EmbeddedLab
   private session: DeviceSessionApi | null = null
@@ -118,6 +123,16 @@ export class AppCore {
       options.dataDir,
       options.secretBox ?? plainSecretBox('this shell has no keychain'),
     )
+    this.models = new ModelStore(options.dataDir)
+    this.builtIn = {
+      model: options.model,
+      report: modelReport(
+        { ok: true, model: options.model, warnings: [] },
+        'failover.json (built in)',
+      ),
+      files: [],
+    }
+    this.activeModel = this.builtIn
     this.batcher = new EventBatcher((event, payload) => this.emit(event, payload), options.batch)
     this.lab = new EmbeddedLab(
       (o) => options.deps.startLab(o),
@@ -285,7 +300,11 @@ export class AppCore {
       this.log(this.startupProblem)
       return
     }
-    const base = { model: this.options.model, ...this.options.sessionOverrides, ...carried }
+    const saved = await this.models.load(this.settings.activeId)
+    if (saved.problem) this.log(`device template: ${saved.problem}; using the built-in one`)
+    this.activeModel = saved.active ?? this.builtIn
+    const model = this.activeModel.model
+    const base = { model, ...this.options.sessionOverrides, ...carried }
     let sessionOptions: DeviceSessionOptions
     if (active.mode === 'central') {
       await this.lab.stop()
@@ -296,7 +315,8 @@ export class AppCore {
         idScope: p.idScope,
         deviceKey: active.deviceKey,
         deviceId: p.deviceId,
-        modelId: p.modelId,
+        // A template the user loaded names the model; with the built-in one, the profile does.
+        modelId: saved.active ? model.id : p.modelId,
         provisioningHost: p.provisioningHost,
         transport: p.transport,
         ...(p.ca ? { ca: p.ca } : {}),
@@ -327,7 +347,7 @@ export class AppCore {
         idScope: lab.idScope,
         deviceKey,
         deviceId,
-        modelId: this.options.model.id,
+        modelId: model.id,
         provisioningHost: lab.dpsHost,
         transport: 'mqtt',
         ca: lab.ca,
@@ -430,7 +450,7 @@ export class AppCore {
       keyKind: 'group',
       keyMasked: lab ? maskKey(deriveDeviceKey(lab.groupPrimaryKey, deviceId)) : '',
       deviceId,
-      modelId: this.options.model.id,
+      modelId: this.activeModel.model.id,
       provisioningHost: lab?.dpsHost ?? '',
       transport: 'mqtt',
       profiles,
@@ -464,7 +484,8 @@ export class AppCore {
       mode: this.settings.activeId === 'lab' ? 'lab' : 'central',
       shell: this.options.shell,
       lab: this.labInfo(),
-      model: this.options.model,
+      model: this.activeModel.model,
+      modelReport: this.activeModel.report,
       logDir: this.options.logFile?.dir ?? null,
       canOpenLogs: !!this.options.openLogs,
       lastFault: this.lastFault,
@@ -529,6 +550,24 @@ export class AppCore {
       'session:setBehaviour': async ({ name, enabled }) =>
         this.requireSession().setBehaviour(name, enabled),
       'session:setPeriods': async (periods) => this.requireSession().setPeriods(periods),
+      'session:setCommandResponse': async ({ command, response }) =>
+        this.requireSession().setCommandResponse(command, response ?? null),
+      'model:load': ({ files }) =>
+        this.serial(async () => {
+          const { active, report } = ModelStore.parse(files)
+          // Refused as a whole: the device keeps running the model it has.
+          if (!active) return report
+          await this.models.save(this.settings.activeId, files)
+          await this.rebuild()
+          this.log(`[model] ${report.modelId} loaded from ${report.source}`)
+          return this.activeModel.report
+        }),
+      'model:reset': () =>
+        this.serial(async () => {
+          await this.models.clear(this.settings.activeId)
+          await this.rebuild()
+          return this.activeModel.report
+        }),
       'timeline:list': async () => this.requireSession().timeline(),
       'telemetry:recent': async () => this.requireSession().recentTelemetry(),
       'inbound:list': async () => this.requireSession().inbound(),

@@ -9,7 +9,7 @@ import type {
   TimelineEntry,
   Transport,
 } from '../../shared/domain'
-import type { DeviceModel } from '../../shared/model'
+import type { DeviceModel } from '../../shared/dtdl'
 
 /** Everything a DeviceSession is built from. Plain data: the shells build it from saved settings. */
 export interface DeviceSessionOptions {
@@ -81,6 +81,8 @@ export interface DeviceSessionApi {
   reconnect(): void
   setBehaviour(name: BehaviourName, enabled: boolean): Behaviours
   setPeriods(periods: Partial<Periods>): Periods
+  /** A fixed response for a synchronous command (its wire name); null goes back to generated. */
+  setCommandResponse(command: string, response: unknown): Record<string, unknown>
   snapshot(): SessionSnapshot
   timeline(): TimelineEntry[]
   recentTelemetry(): TelemetrySample[]

@@ -248,12 +248,14 @@ export class HubLink {
   }
 
   /** Resolves on PUBACK. The message id `{deviceId}-{seq}` lets the hub recognise a resend. */
-  sendTelemetry(seq: number, body: Record<string, number>): Promise<void> {
+  sendTelemetry(seq: number, body: Record<string, unknown>, component?: string): Promise<void> {
     const message = new Message(JSON.stringify(body))
     message.messageId = `${this.o.deviceId}-${seq}`
     message.contentType = 'application/json'
     message.contentEncoding = 'utf-8'
     message.properties.add('seq', String(seq))
+    // The SDK puts `dt-subject` on the wire as `$.sub`: IoT Plug and Play's component marker.
+    if (component) message.properties.add('dt-subject', component)
     // Straight to the transport: the Client's retry layer around it does nothing under the
     // no-retry policy, and costs CPU on every message.
     return this.call((cb) => this.transport.sendEvent(message, (err) => cb(err ?? undefined)))

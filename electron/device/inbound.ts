@@ -1,9 +1,10 @@
 import type { AppError, Behaviours } from '../../shared/domain'
 import { nestsDeeperThan } from '../../shared/json-depth'
-import type { DeviceModel } from '../../shared/model'
+import type { DeviceModel } from '../../shared/dtdl'
 import type { Activity } from './activity'
-import { answerMethod, methodPayload, settleC2d } from './commands'
-import { buildDesiredAcks } from './desired'
+import { answerMethod, methodPayload, settleC2d } from './behaviour/commands'
+import { buildDesiredAcks } from './behaviour/desired'
+import { mergePatch } from './behaviour/twin-merge'
 import type { HubLink, InboundC2d, InboundMethod, LinkHandlers } from './hub-link'
 
 /** IoT Hub queues at most 50 C2D messages per device; this bounds what one link can hold. */
@@ -37,6 +38,8 @@ export interface InboundContext {
   model: DeviceModel
   activity: Activity
   behaviours(): Behaviours
+  /** Responses the user set per command (wire name). */
+  commandResponses(): Record<string, unknown>
   /** The link in use, once it is fully up. */
   link(): HubLink | null
   problem(error: AppError): void
@@ -81,10 +84,12 @@ export class Inbound {
     let room = maxDesiredKeys - Object.keys(known).length
     let cut = b.cut
     for (const name of Object.keys(b.patch)) {
+      const { model } = this.ctx
       if (
         name.startsWith('$') ||
         name in known ||
-        this.ctx.model.properties.some((p) => p.name === name)
+        model.properties.some((p) => p.component === null && p.name === name) ||
+        model.components.some((c) => c.name === name)
       )
         continue
       if (room > 0) room--
@@ -149,7 +154,7 @@ export class Inbound {
       })
       return
     }
-    const answer = answerMethod(call.name, call.body, this.ctx.model)
+    const answer = answerMethod(call.name, call.body, this.ctx.model, this.ctx.commandResponses())
     activity.addInbound({
       kind: 'method',
       name: call.name,
@@ -207,44 +212,39 @@ export class Inbound {
 
   private onDesiredPatch(patch: Record<string, unknown>): void {
     if (!this.ctx.behaviours().desiredProperties) {
-      for (const [name, value] of Object.entries(patch)) {
-        if (name.startsWith('$')) continue
+      for (const { key, ack } of buildDesiredAcks(patch, this.ctx.model).entries)
         this.ctx.activity.addInbound({
           kind: 'desired',
-          name,
-          payload: value,
+          name: key,
+          payload: ack.value,
           response: { status: 0, outcome: 'ignored' },
         })
-      }
       return
     }
     const link = this.ctx.link()
     // A patch racing the connect is covered by the full-document acknowledgement that follows it.
     if (!link?.alive) return
-    for (const [name, value] of Object.entries(patch)) {
-      if (value === null) delete this.desired[name]
-      else this.desired[name] = value
-    }
+    mergePatch(this.desired, patch)
     this.acknowledge(patch, link, false)
   }
 
   private acknowledge(doc: Record<string, unknown>, link: HubLink, wholeDocument: boolean): void {
     const { activity } = this.ctx
-    const acks = buildDesiredAcks(doc, this.ctx.model)
-    if (Object.keys(acks).length === 0) return this.ctx.changed()
-    for (const [name, ack] of Object.entries(acks)) {
+    const { entries, patch: acks } = buildDesiredAcks(doc, this.ctx.model)
+    if (entries.length === 0) return this.ctx.changed()
+    for (const { key, ack } of entries) {
       const value = JSON.stringify(ack.value)
-      if (!wholeDocument || this.acked.get(name) !== value) {
+      if (!wholeDocument || this.acked.get(key) !== value) {
         activity.addInbound({
           kind: 'desired',
-          name,
+          name: key,
           payload: ack.value,
           response: { status: ack.ac, body: ack },
         })
       }
-      this.acked.set(name, value)
+      this.acked.set(key, value)
     }
-    Object.assign(activity.reportedValues, acks)
+    mergePatch(activity.reportedValues, acks)
     const entry = activity.addReported(acks, 'sent')
     link.updateReported(acks).then(
       () => activity.setReportedStatus(entry, 'acknowledged'),

@@ -4,12 +4,20 @@ import { type HostFacts, lockFolder } from './outbox-lock'
 
 export { OutboxBusy } from './outbox-lock'
 
+/** A component's telemetry names its component (sent as the `$.sub` message property). */
 export type OutboxItem =
-  | { id: number; kind: 'telemetry'; at: number; seq: number; body: Record<string, number> }
+  | {
+      id: number
+      kind: 'telemetry'
+      at: number
+      seq: number
+      body: Record<string, unknown>
+      component?: string
+    }
   | { id: number; kind: 'reported'; at: number; patch: Record<string, unknown> }
 
 export type NewItem =
-  | { kind: 'telemetry'; at: number; body: Record<string, number> }
+  | { kind: 'telemetry'; at: number; body: Record<string, unknown>; component?: string }
   | { kind: 'reported'; at: number; patch: Record<string, unknown> }
 
 /** Why an item left the outbox. */
@@ -67,14 +75,18 @@ function readLine(v: unknown): Line | null {
   const { id, at } = v
   if (typeof at !== 'number' || !Number.isFinite(at)) return null
   if (v['kind'] === 'telemetry') {
-    const { seq, body } = v
-    if (
-      !isCount(seq) ||
-      !isRecord(body) ||
-      !Object.values(body).every((x) => typeof x === 'number')
-    )
-      return null
-    return { op: 'add', id, kind: 'telemetry', at, seq, body: body as Record<string, number> }
+    const { seq, body, component } = v
+    if (!isCount(seq) || !isRecord(body)) return null
+    if (component !== undefined && (typeof component !== 'string' || component === '')) return null
+    return {
+      op: 'add',
+      id,
+      kind: 'telemetry',
+      at,
+      seq,
+      body,
+      ...(component !== undefined ? { component } : {}),
+    }
   }
   if (v['kind'] === 'reported' && isRecord(v['patch']))
     return { op: 'add', id, kind: 'reported', at, patch: v['patch'] }

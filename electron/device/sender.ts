@@ -172,7 +172,7 @@ export class Sender {
     const item = entry.item
     const op =
       item.kind === 'telemetry'
-        ? link.sendTelemetry(item.seq, item.body)
+        ? link.sendTelemetry(item.seq, item.body, item.component)
         : link.updateReported(item.patch)
     op.then(
       () => {

@@ -48,7 +48,8 @@ import {
 import { GroupCommit } from './group-commit'
 import { Sender } from './sender'
 import { validateOptions } from './settings-check'
-import { ReportedSimulator, TelemetrySimulator } from './simulation'
+import { ReportedSimulator, TelemetrySimulator } from './behaviour/simulate'
+import { mergePatch } from './behaviour/twin-merge'
 import { withTimeout } from './timing'
 
 const flushBoundMs = 3000
@@ -101,6 +102,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
   private periods: Periods
   private lastTelemetry: TelemetrySample | null = null
   private lastError: AppError | null = null
+  private commandResponses: Record<string, unknown> = {}
   private conflictError: AppError | null = null
 
   private policy: PolicyState = initialPolicyState()
@@ -156,6 +158,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       model: options.model,
       activity: this.activity,
       behaviours: () => this.behaviours,
+      commandResponses: () => this.commandResponses,
       link: () => this.link,
       problem: (error) => this.problem(error),
       changed: () => this.emit('changed'),
@@ -280,6 +283,15 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
     return { ...this.periods }
   }
 
+  setCommandResponse(command: string, response: unknown): Record<string, unknown> {
+    const next = { ...this.commandResponses }
+    if (response === null || response === undefined) delete next[command]
+    else next[command] = response
+    this.commandResponses = next
+    this.emit('changed')
+    return { ...next }
+  }
+
   snapshot(): SessionSnapshot {
     const home = this.store.homeHub
     const hub = this.link?.alive ? this.link.host : null
@@ -302,6 +314,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
       reported: { ...this.activity.reportedValues },
       desired: { ...this.inboundTraffic.desired },
       lastError: this.lastError ?? this.conflictError,
+      commandResponses: { ...this.commandResponses },
       hubLabels: { ...this.o.hubLabels },
       ...this.health.snapshot(),
     }
@@ -663,7 +676,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
   private startProducers(immediately: boolean): void {
     this.stopProducers()
     this.producing = true
-    if (this.behaviours.telemetry) {
+    if (this.behaviours.telemetry && !this.telemetrySim.empty) {
       if (immediately) this.produceTelemetry()
       this.telemetryTimer = setInterval(() => this.produceTelemetry(), this.periods.telemetryMs)
     }
@@ -681,22 +694,25 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
   }
 
   private produceTelemetry(): void {
-    const values = this.telemetrySim.next()
-    // Recorded once it is on disk, with the sequence number the journal gave it.
-    this.journal.add({ kind: 'telemetry', at: Date.now(), body: values }, (item) => {
-      if (item.kind !== 'telemetry') return
-      const sample: TelemetrySample = { seq: item.seq, at: item.at, values }
-      this.lastTelemetry = sample
-      this.activity.telemetry.push(sample)
-      this.emit('telemetry', sample)
-      this.emit('changed')
-    })
+    const at = Date.now()
+    for (const { component, values } of this.telemetrySim.next()) {
+      const item = component === null ? {} : { component }
+      // Recorded once it is on disk, with the sequence number the journal gave it.
+      this.journal.add({ kind: 'telemetry', at, body: values, ...item }, (added) => {
+        if (added.kind !== 'telemetry') return
+        const sample: TelemetrySample = { seq: added.seq, at: added.at, component, values }
+        this.lastTelemetry = sample
+        this.activity.telemetry.push(sample)
+        this.emit('telemetry', sample)
+        this.emit('changed')
+      })
+    }
   }
 
   private produceReported(): void {
     const patch = this.reportedSim.next()
     this.journal.add({ kind: 'reported', at: Date.now(), patch }, (item) => {
-      Object.assign(this.activity.reportedValues, patch)
+      mergePatch(this.activity.reportedValues, patch)
       this.activity.addReported(patch, 'queued', item.id, item.at)
       this.emit('changed')
     })

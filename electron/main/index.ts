@@ -17,7 +17,7 @@ import { privateLabOptions } from '../../lab/index'
 import type { LabOptions } from '../../lab/types'
 import {
   AppCore,
-  loadModel,
+  loadModelFile,
   LogFile,
   Redactor,
   safeStorageBox,
@@ -115,7 +115,7 @@ function runApp(): void {
     hardenSession(session.defaultSession, devServerUrl)
     app.on('web-contents-created', (_event, contents) => lockDownContents(contents))
 
-    const model = await loadModel(modelPath)
+    const model = await loadModelFile(modelPath)
     const spawnLab = utilityLabChild(labWorkerEntry(here).file)
     const executable = appExecutable(process.env, process.execPath)
     const c = new AppCore({

@@ -7,7 +7,7 @@ import {
   AppCore,
   forkLabChild,
   labWorkerEntry,
-  loadModel,
+  loadModelFile,
   LogFile,
   plainSecretBox,
   Redactor,
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     version: (
       JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }
     ).version,
-    model: await loadModel(path.join(repoRoot, 'failover.json')),
+    model: await loadModelFile(path.join(repoRoot, 'failover.json')),
     // The lab runs in a child process: whatever happens to it, this process and its device go on.
     deps: realDeps((options) =>
       startLabProcess(spawnLab, options, (line) => core.log(`[lab] ${line}`)),

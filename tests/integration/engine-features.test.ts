@@ -126,7 +126,7 @@ describe('the device engine against the lab', () => {
       payload: { message: 'hello' },
       responseTimeoutInSeconds: 5,
     })
-    expect(echo.body).toEqual({ status: 200, payload: { response: 'hello' } })
+    expect(echo.body).toEqual({ status: 200, payload: 'hello' })
     const unknown = await api<{ status: number; payload: { error: { message: string } } }>(
       lab,
       'POST',

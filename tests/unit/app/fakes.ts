@@ -7,7 +7,7 @@ import type {
 } from '../../../electron/device/api'
 import type { LabOptions } from '../../../lab/types'
 import type { CoreDeps, LabService } from '../../../electron/core/index'
-import { loadModel } from '../../../electron/core/index'
+import { loadModelFile } from '../../../electron/core/index'
 import {
   defaultBehaviours,
   defaultPeriods,
@@ -25,7 +25,7 @@ import {
 } from '../../../shared/domain'
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../..')
-export const testModel = () => loadModel(path.join(repoRoot, 'failover.json'))
+export const testModel = () => loadModelFile(path.join(repoRoot, 'failover.json'))
 
 /** A DeviceSession that does what it is told, synchronously, and records the calls. */
 export class FakeSession extends EventEmitter implements DeviceSessionApi {
@@ -82,6 +82,14 @@ export class FakeSession extends EventEmitter implements DeviceSessionApi {
     this.emit('changed')
     return this.behaviours
   }
+  commandResponses: Record<string, unknown> = {}
+  setCommandResponse(command: string, response: unknown): Record<string, unknown> {
+    this.calls.push(`setCommandResponse ${command}`)
+    if (response === null) delete this.commandResponses[command]
+    else this.commandResponses[command] = response
+    return { ...this.commandResponses }
+  }
+
   setPeriods(p: Partial<Periods>): Periods {
     this.calls.push(`setPeriods ${JSON.stringify(p)}`)
     this.periods = { ...this.periods, ...p }
@@ -103,6 +111,7 @@ export class FakeSession extends EventEmitter implements DeviceSessionApi {
       reported: { battery: 90 },
       desired: {},
       lastError: null,
+      commandResponses: { ...this.commandResponses },
       hubLabels: { ...this.options.hubLabels },
       hubHealth: {},
       dpsHealth: { status: 'unknown', at: null },
@@ -132,6 +141,7 @@ export class FakeSession extends EventEmitter implements DeviceSessionApi {
       const s: TelemetrySample = {
         seq: ++this.seq,
         at: Date.now(),
+        component: null,
         values: { temp: 20 + (i % 10), humidity: 40 },
       }
       this.telemetryLog.push(s)

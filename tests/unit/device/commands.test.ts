@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { answerMethod, settleC2d } from '../../../electron/device/commands'
+import { answerMethod, settleC2d } from '../../../electron/device/behaviour/commands'
 import { sampleModel } from './model'
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v))
@@ -9,11 +9,11 @@ describe('answerMethod', () => {
     expect(answerMethod('echo', json('hi'), sampleModel)).toEqual({
       payload: 'hi',
       status: 200,
-      body: { response: 'hi' },
+      body: 'hi',
     })
     expect(answerMethod('echo', json({ message: 'hello' }), sampleModel)).toMatchObject({
       status: 200,
-      body: { response: 'hello' },
+      body: 'hello',
     })
   })
 

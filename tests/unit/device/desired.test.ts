@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { buildDesiredAcks } from '../../../electron/device/desired'
-import { checkValue } from '../../../shared/model'
+import {
+  buildDesiredAcks,
+  type DesiredAck,
+} from '../../../electron/device/behaviour/desired'
+import { checkValue } from '../../../shared/dtdl'
 import { sampleModel } from './model'
+
+const ackOf = (doc: Record<string, unknown>, name = 'fanSpeed') =>
+  buildDesiredAcks(doc, sampleModel).patch[name] as DesiredAck
 
 describe('buildDesiredAcks', () => {
   it('acknowledges a valid writable property with 200 and the desired version', () => {
-    expect(buildDesiredAcks({ fanSpeed: 3, $version: 7 }, sampleModel)).toEqual({
+    expect(buildDesiredAcks({ fanSpeed: 3, $version: 7 }, sampleModel).patch).toEqual({
       fanSpeed: { value: 3, ac: 200, av: 7, ad: 'completed' },
     })
   })
@@ -14,7 +20,7 @@ describe('buildDesiredAcks', () => {
     const acks = buildDesiredAcks(
       { fanSpeed: 'fast', battery: 50, colour: 'red', $version: 4, $metadata: {} },
       sampleModel,
-    )
+    ).patch as Record<string, DesiredAck>
     expect(Object.keys(acks).sort()).toEqual(['battery', 'colour', 'fanSpeed'])
     expect(acks.fanSpeed).toMatchObject({ value: 'fast', ac: 400, av: 4 })
     expect(acks.fanSpeed!.ad).toMatch(/integer/)
@@ -27,12 +33,12 @@ describe('buildDesiredAcks', () => {
     const acks = buildDesiredAcks(
       { fanSpeed: 2.5, $version: 'x' } as Record<string, unknown>,
       sampleModel,
-    )
+    ).patch as Record<string, DesiredAck>
     expect(acks.fanSpeed).toMatchObject({ ac: 400, av: 0 })
     expect(
-      buildDesiredAcks({ fanSpeed: { nested: [1] }, $version: 1 }, sampleModel).fanSpeed!.ac,
+      ackOf({ fanSpeed: { nested: [1] }, $version: 1 }).ac,
     ).toBe(400)
-    expect(buildDesiredAcks({ fanSpeed: null, $version: 2 }, sampleModel).fanSpeed).toMatchObject({
+    expect(ackOf({ fanSpeed: null, $version: 2 })).toMatchObject({
       value: null,
       ac: 200,
       ad: 'cleared',
@@ -40,14 +46,14 @@ describe('buildDesiredAcks', () => {
   })
 
   it("holds numbers to DTDL's sizes: integer is 32-bit, long what JSON keeps exact", () => {
-    const ack = (v: number) => buildDesiredAcks({ fanSpeed: v, $version: 3 }, sampleModel).fanSpeed!
+    const ack = (v: number) => ackOf({ fanSpeed: v, $version: 3 })
     expect(ack(2_147_483_647).ac).toBe(200)
     expect(ack(-2_147_483_648).ac).toBe(200)
     expect(ack(99_999_999_999)).toMatchObject({ ac: 400, ad: expect.stringMatching(/32-bit/) })
-    expect(checkValue(2 ** 53 - 1, 'long')).toBeNull()
-    expect(checkValue(2 ** 60, 'long')).toMatch(/integer/)
-    expect(checkValue(3.4e38, 'float')).toBeNull()
-    expect(checkValue(1e39, 'float')).toMatch(/float/)
-    expect(checkValue(1e300, 'double')).toBeNull()
+    expect(checkValue(2 ** 53 - 1, { kind: 'long' })).toBeNull()
+    expect(checkValue(2 ** 60, { kind: 'long' })).toMatch(/integer/)
+    expect(checkValue(3.4e38, { kind: 'float' })).toBeNull()
+    expect(checkValue(1e39, { kind: 'float' })).toMatch(/float/)
+    expect(checkValue(1e300, { kind: 'double' })).toBeNull()
   })
 })

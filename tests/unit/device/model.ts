@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseModel } from '../../../shared/model'
+import { parseModel } from '../../../shared/dtdl'
 
 /** The sample model the engine ships with (failover.json at the repo root). */
 export const sampleModel = parseModel(

@@ -1,7 +1,13 @@
-import { nestsDeeperThan } from '../../shared/json-depth'
-import { checkValue, type DeviceModel } from '../../shared/model'
+import { nestsDeeperThan } from '../../../shared/json-depth'
+import {
+  checkValue,
+  commandWireName,
+  type CommandDef,
+  type DeviceModel,
+} from '../../../shared/dtdl'
+import { sourceFor } from './generate'
 
-type Command = DeviceModel['commands'][number]
+type Command = CommandDef
 
 export interface MethodAnswer {
   /** The request as we understood it (the parsed JSON, or the raw text when it was not JSON). */
@@ -17,9 +23,32 @@ export interface C2dOutcome {
   reason: string
 }
 
-/** What each implemented synchronous command does with its (validated) argument. */
-const methods: Record<string, (arg: unknown) => unknown> = {
-  echo: (arg) => arg,
+/**
+ * A command by the name it has on the wire: `reboot` for the model's own, `thermostat1*reboot`
+ * for a component's (IoT Plug and Play's separator), as a direct method or a C2D `method-name`.
+ */
+export function findCommand(
+  model: DeviceModel,
+  wireName: string,
+  durable: boolean,
+): Command | null {
+  return (
+    model.commands.find((c) => c.durable === durable && commandWireName(c) === wireName) ?? null
+  )
+}
+
+/**
+ * What a synchronous command answers: the response the user set for it, else an echo of the
+ * argument for an echo command (the sample's `echo`), else a value made from its response schema.
+ */
+function respond(command: Command, arg: unknown, responses: Record<string, unknown>): unknown {
+  const wire = commandWireName(command)
+  if (Object.hasOwn(responses, wire)) return responses[wire]
+  const response = command.response
+  if (!response) return null
+  if (/echo/i.test(command.name) && command.request && checkValue(arg, response.schema) === null)
+    return arg
+  return sourceFor(response.schema, { name: response.name }, Math.random).next()
 }
 
 const error = (code: string, message: string) => ({ error: { code, message } })
@@ -56,18 +85,30 @@ function parseBody(
 function argumentOf(command: Command, payload: unknown): { arg: unknown; problem: string | null } {
   const request = command.request
   if (!request) return { arg: payload, problem: null }
+  // An object schema's own fields could be named like the request: try the bare value first.
   const wrapped =
     typeof payload === 'object' &&
     payload !== null &&
     !Array.isArray(payload) &&
-    request.name in payload
+    Object.keys(payload).length === 1 &&
+    request.name in payload &&
+    checkValue(payload, request.schema) !== null
   const arg = wrapped ? (payload as Record<string, unknown>)[request.name] : payload
+  if (arg === null && request.nullable) return { arg, problem: null }
   const problem = checkValue(arg, request.schema)
   return { arg, problem: problem && `${request.name}: ${problem}` }
 }
 
-/** Answers a direct method: 200 with the command's response, 400 for a bad request, 404 for no such method. */
-export function answerMethod(name: string, body: Buffer, model: DeviceModel): MethodAnswer {
+/**
+ * Answers a direct method: 200 with the command's response, 400 for a bad request, 404 for no
+ * such method. `responses`: what the user set per command (wire name) in the window.
+ */
+export function answerMethod(
+  name: string,
+  body: Buffer,
+  model: DeviceModel,
+  responses: Record<string, unknown> = {},
+): MethodAnswer {
   const parsed = parseBody(body)
   if (!parsed.ok)
     return {
@@ -76,31 +117,23 @@ export function answerMethod(name: string, body: Buffer, model: DeviceModel): Me
       body: error('bad-request', `the request payload is ${parsed.why}`),
     }
   const payload = parsed.value
-  const command = model.commands.find((c) => c.name === name && !c.durable)
+  const command = findCommand(model, name, false)
   if (!command)
     return {
       payload,
       status: 404,
-      body: error('method-not-found', `this device has no direct method "${name}"`),
-    }
-  const run = methods[name]
-  if (!run)
-    return {
-      payload,
-      status: 501,
       body: error(
-        'not-implemented',
-        `"${name}" is in the model but this emulator does not implement it`,
+        'method-not-found',
+        findCommand(model, name, true)
+          ? `"${name}" is a durable command: IoT Central sends it as a cloud-to-device message`
+          : `this device has no direct method "${name}"`,
       ),
     }
   const { arg, problem } = argumentOf(command, payload)
   if (problem) return { payload, status: 400, body: error('bad-request', problem) }
-  const result = run(arg)
-  return {
-    payload,
-    status: 200,
-    body: command.response ? { [command.response.name]: result } : null,
-  }
+  // IoT Plug and Play: the response payload is the response schema's value itself, not wrapped
+  // in an object named after it (IoT Central shows it as the command's result).
+  return { payload, status: 200, body: respond(command, arg, responses) }
 }
 
 /**
@@ -124,7 +157,7 @@ export function settleC2d(
       outcome: 'rejected',
       reason: 'the message has no method-name property',
     }
-  const command = model.commands.find((c) => c.name === name && c.durable)
+  const command = findCommand(model, name, true)
   if (!command)
     return {
       name,
