@@ -10,6 +10,7 @@ export const scenarioNames = [
   'soak',
   'throughput',
   'ui',
+  'templates',
 ] as const
 export type ScenarioName = (typeof scenarioNames)[number]
 

@@ -8,6 +8,7 @@ import { benchReference } from './reference'
 import { type Bench, benchLab, ratio } from './setup'
 import { benchSoak } from './soak'
 import { summaryTable } from './table'
+import { benchTemplates } from './templates'
 import { benchThroughput } from './throughput'
 import { benchUi } from './ui'
 
@@ -27,6 +28,7 @@ const scenarios: Record<ScenarioName, (bench: Bench) => Promise<unknown>> = {
   soak: benchSoak,
   throughput: benchThroughput,
   ui: benchUi,
+  templates: benchTemplates,
 }
 
 type Results = Partial<Record<ScenarioName, unknown>>

@@ -43,11 +43,12 @@ export interface WireRequest {
 
 const HOST = '127.0.0.1'
 /**
- * A request is a few hundred bytes; settings with a CA are tens of kilobytes. Messages up to this
+ * A request is a few hundred bytes; settings with a CA are tens of kilobytes; a device template
+ * load carries up to 8 MiB of files (modelLimits), JSON-escaped on the way. Messages up to this
  * size are read and answered (an oversized field gets its field error from the contract); past
  * it the socket is closed, so the window refuses to send such a message in the first place.
  */
-export const MAX_MESSAGE = 4 << 20
+export const MAX_MESSAGE = 16 << 20
 /** Past this many unsent bytes on a socket, telemetry pushes to it are skipped (the rest still go). */
 const SLOW_CLIENT_BYTES = 4 << 20
 

@@ -109,6 +109,19 @@ describe('npm run bench (tiny sizes)', () => {
       })
     }
 
+    // Every corpus template but the three known refusals loads; both templates' messages arrive.
+    expect(doc.templates.load.corpus.loaded).toBe(doc.templates.load.corpus.files - 3)
+    expect(doc.templates.load.largest).toMatchObject({
+      bytes: expect.any(Number),
+      ms: expect.any(Number),
+    })
+    for (const t of ['thirtyFields', 'sample'])
+      expect(doc.templates.perMessage[t]).toMatchObject({
+        generateUs: expect.any(Number),
+        engineAndLab: { messages: expect.any(Number), cpuUsPerMessage: expect.any(Number) },
+      })
+    expect(doc.templates.perMessage.thirtyFields.fields).toBe(30)
+
     if (doc.ui.skipped) return // no Chromium on this machine: said so in the document
     expect(doc.ui).toMatchObject({
       loadMs: expect.any(Number),
