@@ -1,3 +1,4 @@
+import type { ConformanceView } from './conformance-log'
 import type { HubView, PlanStep } from './hub-control'
 
 // How lizard prints hubs, devices and plans: one place for the words, so commands stay short.
@@ -63,6 +64,9 @@ export interface DeviceRow {
   telemetryCount: number
   dpsAssigns?: string | null
   dpsReason?: string
+  modelId?: string | null
+  /** Findings against its template; null when the lab has no template for it. */
+  findings?: number | null
 }
 
 const reasons: Record<string, string> = {
@@ -77,7 +81,16 @@ const reasons: Record<string, string> = {
 export function devicesTable(list: DeviceRow[]): string {
   if (list.length === 0) return 'No devices have registered yet.'
   const rows = [
-    ['DEVICE', 'HOME', 'ASSIGNED', 'CONNECTED', 'DPS NAMES', 'TELEMETRY', 'FAILED OVER UNTIL'],
+    [
+      'DEVICE',
+      'HOME',
+      'ASSIGNED',
+      'CONNECTED',
+      'DPS NAMES',
+      'TELEMETRY',
+      'FINDINGS',
+      'FAILED OVER UNTIL',
+    ],
   ]
   for (const d of list) {
     const dps =
@@ -91,10 +104,35 @@ export function devicesTable(list: DeviceRow[]): string {
       d.connectedTo?.toUpperCase() ?? '-',
       dps,
       String(d.telemetryCount),
+      findingsCell(d),
       d.failedOverUntil ? clock(d.failedOverUntil) : '-',
     ])
   }
   return table(rows)
+}
+
+/** A count when the device is checked; why not, when it is not (`lizard conformance` says more). */
+function findingsCell(d: DeviceRow): string {
+  if (typeof d.findings === 'number') return String(d.findings)
+  return d.modelId ? 'no template' : '-'
+}
+
+/** `lizard conformance <id>`: where the device stands against its template, latest findings last. */
+export function conformanceText(deviceId: string, c: ConformanceView): string {
+  if (c.template !== 'checked')
+    return c.template === 'unknown'
+      ? `${deviceId}: ${c.note}; give the lab the template (npx lizard model add FILE, or npm run lab -- --models DIR) and its traffic is checked from then on`
+      : `${deviceId}: ${c.note}`
+  const kinds = Object.entries(c.counts).filter(([, n]) => n > 0)
+  const lines = [
+    `${deviceId}: ${c.modelId} — ${c.checked} message(s) checked, ${c.findings} finding(s)` +
+      (kinds.length ? `\n  ${kinds.map(([k, n]) => `${k} ${n}`).join(' · ')}` : ''),
+  ]
+  if (c.recent.length > 0) {
+    lines.push(`Latest ${c.recent.length} (oldest first):`)
+    lines.push(table(c.recent.map((f) => [`  ${clock(f.at)}`, f.kind, f.where, f.message])))
+  }
+  return lines.join('\n')
 }
 
 export function planText(hub: string, plan: PlanStep[]): string {

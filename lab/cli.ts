@@ -1,4 +1,14 @@
-import { devicesTable, dpsWords, hubsTable, planText, type DeviceRow } from './cli-format'
+import type { ModelReport } from '../shared/dtdl/types'
+import {
+  conformanceText,
+  devicesTable,
+  dpsWords,
+  hubsTable,
+  planText,
+  type DeviceRow,
+} from './cli-format'
+import { checkTemplateFiles, PathError, readTemplateFiles, reportsText } from './cli-model'
+import type { ConformanceView } from './conformance-log'
 import { defaultControlPort, pickLab } from './discovery'
 import type { HubView } from './hub-control'
 import type { TelemetryStats } from './telemetry'
@@ -22,11 +32,26 @@ Devices:
   devices                             hubs as DPS sees them, and every device: home, assigned,
                                       connected, where DPS would send it now
   stats <deviceId>                    telemetry the lab received: count, missing seqs, duplicates
-  invoke <deviceId> <method> [json]   call a direct method [--timeout 5-300 SEC]
+  invoke <deviceId> <method> [json]   call a direct method [--timeout 5-300 SEC]; a component's
+                                      command is component*command, e.g. thermostat1*reboot
   command <deviceId> <name> [json]    send a durable model command the IoT Central way (C2D with
                                       method-name=<name>), e.g. setAlarm '{"time":"07:30:00"}'
   c2d <deviceId> <body> [--prop k=v]  send a raw cloud-to-device message (repeat --prop)
   desired <deviceId> <json>           patch desired properties, e.g. '{"fanSpeed":3}'
+
+Device templates:
+  model check [--models DIR] <file|folder>…
+                                      no lab needed: does each template load, what a device
+                                      emulates of it, what is left to the cloud or not emulated,
+                                      every problem with its place (exit 0: all load, 1: one does
+                                      not). A folder: every .json in it. References resolve from
+                                      the files given, then DIR and the folders (models repository
+                                      layout: dtmi/com/example/thermostat-1.json)
+  model add <file|folder>…            give the lab templates: a device whose hub connection names
+                                      one (model-id) has its traffic checked against it
+  model list                          the templates the lab knows
+  conformance <deviceId>              the device's telemetry and reported properties against its
+                                      template: counts by kind and the latest findings
 
 Chaos, one switch at a time:
   hubs                                each hub's state and what DPS does about it
@@ -56,6 +81,7 @@ const valueFlags = new Set([
   'dps-detect',
   'rebalance',
   'count',
+  'models',
 ])
 const switches = new Set(['json', 'help', 'blackhole', 'dps-unaware'])
 
@@ -139,7 +165,15 @@ function hubArg(s: string, shape: string): 'a' | 'b' {
   return h
 }
 
-class ApiError extends Error {}
+class ApiError extends Error {
+  constructor(
+    message: string,
+    /** The lab's error object, when it sent one. */
+    readonly error: Record<string, unknown> | null = null,
+  ) {
+    super(message)
+  }
+}
 
 async function call(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
   let res: Response
@@ -163,21 +197,88 @@ async function call(url: string, method: string, path: string, body?: unknown): 
     throw new ApiError(`${url} answered ${res.status} with something that is not the lab's JSON`)
   }
   if (!res.ok) {
-    const err = (data as { error?: { message?: string } }).error
-    throw new ApiError(err?.message ?? `the lab answered ${res.status}`)
+    const err = (data as { error?: { message?: string } } | null)?.error
+    throw new ApiError(
+      err?.message ?? `the lab answered ${res.status}`,
+      err && typeof err === 'object' ? (err as Record<string, unknown>) : null,
+    )
   }
   return data
 }
 
-type Out = { json: unknown; text: string }
+/** What a command prints, and its exit code when that is not 0. */
+type Out = { json: unknown; text: string; code?: number }
 
 const hubLine = (v: HubView) => `hub ${v.hub.toUpperCase()} is ${v.mode}; DPS ${dpsWords(v)}`
 
+function modelCheck(p: Parsed, files: string[]): Out {
+  if (files.length === 0)
+    throw new UsageError('usage: lizard model check [--models DIR] <file|folder>…')
+  let reports: ModelReport[]
+  try {
+    reports = checkTemplateFiles(files, p.flags.get('models') ?? [])
+  } catch (e) {
+    if (e instanceof PathError) throw new UsageError(e.message)
+    throw e
+  }
+  return {
+    json: reports,
+    text: reportsText(reports),
+    code: reports.every((r) => r.loaded) ? 0 : 1,
+  }
+}
+
 async function run(p: Parsed): Promise<Out> {
   const [cmd, ...rest] = p.args
+  // Checking a template is this machine's business: no lab is looked for.
+  if (cmd === 'model' && rest[0] === 'check') return modelCheck(p, rest.slice(1))
+  if (cmd === 'model' && !['add', 'list'].includes(rest[0] ?? ''))
+    throw new UsageError(
+      'usage: lizard model check [--models DIR] <file|folder>… | model add <file|folder>… | model list',
+    )
   const url = await baseUrl(p.flags)
   const enc = encodeURIComponent
   switch (cmd) {
+    case 'model': {
+      if (rest[0] === 'list') {
+        need(rest, 1, 'model list')
+        const r = (await call(url, 'GET', '/models')) as {
+          models: { modelId: string; displayName: string; source: string }[]
+        }
+        return {
+          json: r.models,
+          text:
+            r.models.length === 0
+              ? 'The lab knows no templates yet: lizard model add FILE, or npm run lab -- --models DIR'
+              : r.models.map((m) => `${m.modelId}  ${m.displayName}  (${m.source})`).join('\n'),
+        }
+      }
+      if (rest.length < 2) throw new UsageError('usage: lizard model add <file|folder>…')
+      let documents
+      try {
+        documents = readTemplateFiles(rest.slice(1))
+      } catch (e) {
+        if (e instanceof PathError) throw new UsageError(e.message)
+        throw e
+      }
+      try {
+        const reports = (await call(url, 'POST', '/models', { documents })) as ModelReport[]
+        return { json: reports, text: reportsText(reports) }
+      } catch (e) {
+        const reports = e instanceof ApiError ? e.error?.['reports'] : undefined
+        if (!Array.isArray(reports)) throw e
+        return {
+          json: reports,
+          text: `${reportsText(reports as ModelReport[])}\nThe lab kept none of them.`,
+          code: 1,
+        }
+      }
+    }
+    case 'conformance': {
+      need(rest, 1, 'conformance <deviceId>')
+      const c = (await call(url, 'GET', `/devices/${enc(rest[0]!)}/conformance`)) as ConformanceView
+      return { json: c, text: conformanceText(rest[0]!, c) }
+    }
     case 'failover': {
       need(rest, 1, 'failover <deviceId> [--ttl MIN]')
       const ttl = intFlag(p.flags, 'ttl', [1, 30])
@@ -374,7 +475,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(
       (p.flags.has('json') ? JSON.stringify(out.json, null, 2) : out.text) + '\n',
     )
-    return 0
+    return out.code ?? 0
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`lizard: ${e.message}\n`)

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { z } from 'zod'
+import { modelLimits } from '../shared/dtdl/limits'
 import type { Dps } from './dps'
 import { contain, faultText, type Log } from './guard'
 import type { Hub } from './hub'
@@ -15,6 +16,8 @@ class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** More of the answer beside code and message (a template's problems). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message)
   }
@@ -29,9 +32,10 @@ const seconds = z.number().int().min(0).max(3600)
 const failoverBody = z.object({ ttl: z.number().int().min(1).max(30).optional() }).strict()
 const methodBody = z
   .object({
+    // `*` joins a component and its command, as IoT Central names them: thermostat1*reboot.
     methodName: z
       .string()
-      .regex(/^[A-Za-z0-9_\-.:]{1,100}$/, 'methodName: letters, digits, _ - . :'),
+      .regex(/^[A-Za-z0-9_\-.:*]{1,100}$/, 'methodName: letters, digits, _ - . : *'),
     payload: z.unknown().optional(),
     responseTimeoutInSeconds: z.number().int().min(1).max(300).optional(),
   })
@@ -78,6 +82,25 @@ const outageBody = z
   .strict()
 const rehomeBody = z.object({ hub: z.enum(['a', 'b']) }).strict()
 const dropBody = z.object({ count: z.number().int().min(0).max(1000).optional() }).strict()
+const modelsBody = z
+  .object({
+    documents: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(256),
+            text: z.string().max(modelLimits.fileChars, 'a template may be at most 1 MiB'),
+          })
+          .strict(),
+      )
+      .min(1, 'give at least one document')
+      .max(modelLimits.files, `at most ${modelLimits.files} documents at once`)
+      .refine(
+        (ds) => ds.reduce((n, d) => n + d.text.length, 0) <= modelLimits.totalChars,
+        `at most ${modelLimits.totalChars / 1024 / 1024} MiB of documents at once`,
+      ),
+  })
+  .strict()
 
 /** How long an outage lasts when `for` is not given. */
 export const defaultOutageSec = 60
@@ -86,6 +109,8 @@ type Route = {
   method: string
   pattern: RegExp
   run: (m: string[], body: unknown, query: URLSearchParams) => Promise<unknown> | unknown
+  /** The largest body this route reads (default limits.controlBodyBytes). */
+  maxBody?: number
 }
 
 export interface ControlContext {
@@ -183,8 +208,19 @@ export class ControlApi {
         run: ([id]) => {
           const d = device(id!)
           const subscriptions = d.connectedTo ? hubs[d.connectedTo].subscriptionsOf(d.deviceId) : []
-          return { ...summary(d), subscriptions, twin: d.twin, c2d: d.c2d }
+          return {
+            ...summary(d),
+            subscriptions,
+            twin: d.twin,
+            c2d: d.c2d,
+            conformance: state.conformance(d),
+          }
         },
+      },
+      {
+        method: 'GET',
+        pattern: /^\/devices\/([^/]+)\/conformance$/,
+        run: ([id]) => state.conformance(device(id!)),
       },
       {
         method: 'GET',
@@ -196,7 +232,7 @@ export class ControlApi {
             throw new HttpError(400, 'bad-request', 'limit: a whole number of messages')
           const limit = raw === null ? undefined : Number(raw)
           return new RawJson(
-            `{"messages":${d.telemetry.listJson(limit)},"stats":${JSON.stringify(d.telemetry.stats())}}`,
+            `{"messages":${d.telemetry.listJson(limit)},"stats":${JSON.stringify(d.telemetry.stats())},"conformance":${JSON.stringify(state.conformance(d))}}`,
           )
         },
       },
@@ -263,6 +299,32 @@ export class ControlApi {
           const { hub } = parse(rehomeBody, body)
           device(id!)
           return state.rehome(id!, hub)
+        },
+      },
+      {
+        method: 'GET',
+        pattern: /^\/models$/,
+        run: () => ({ models: state.templates.list() }),
+      },
+      {
+        method: 'POST',
+        pattern: /^\/models$/,
+        maxBody: limits.modelsBodyBytes,
+        run: (_m, body) => {
+          const { documents } = parse(modelsBody, body)
+          const r = state.templates.add(documents)
+          if (!r.ok) {
+            // Each report has its own (bounded) list; this one is for a reader in a hurry.
+            const problems = r.reports.flatMap((x) => x.problems).slice(0, 500)
+            throw r.full
+              ? new HttpError(413, 'too-many-templates', r.message)
+              : new HttpError(400, 'model-not-loaded', r.message, {
+                  problems,
+                  reports: r.reports,
+                })
+          }
+          for (const x of r.reports) ctx.log(`templates: ${x.modelId ?? '?'} from ${x.source}`)
+          return r.reports
         },
       },
       {
@@ -337,6 +399,9 @@ export class ControlApi {
         /** Where DPS would send the device now, and why. */
         dpsAssigns: placement.hub,
         dpsReason: d.rehoming ? 'rehoming' : placement.why,
+        /** The model-id of its hub connection, and its findings against that template. */
+        modelId: d.conformance.modelId,
+        findings: state.conformance(d).template === 'checked' ? d.conformance.findingCount : null,
       }
     }
   }
@@ -381,11 +446,11 @@ export class ControlApi {
           `${path.slice(0, 200)} takes ${candidates.map((r) => r.method).join(', ')}`,
         )
       const m = route.pattern.exec(path)!.slice(1).map(decodePathPart)
-      const body = await readJson(req)
+      const body = await readJson(req, route.maxBody ?? limits.controlBodyBytes)
       send(res, 200, await route.run(m, body, url.searchParams))
     } catch (e) {
       if (e instanceof HttpError)
-        return send(res, e.status, { error: { code: e.code, message: e.message } })
+        return send(res, e.status, { error: { code: e.code, message: e.message, ...e.details } })
       this.log(
         `control API ${req.method} ${(req.url ?? '').slice(0, 200)}: fault contained (${faultText(e)})`,
       )
@@ -436,20 +501,14 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
+function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
-      if (size > limits.controlBodyBytes) {
-        reject(
-          new HttpError(
-            413,
-            'too-large',
-            `request body over ${limits.controlBodyBytes / 1024 / 1024} MiB`,
-          ),
-        )
+      if (size > maxBytes) {
+        reject(new HttpError(413, 'too-large', `request body over ${maxBytes / 1024 / 1024} MiB`))
         // Read the rest away instead of cutting the socket, so the client gets the 413 answer.
         req.removeAllListeners('data')
         req.resume()

@@ -54,6 +54,8 @@ export class Hub {
   private readonly pendingMethods = new Map<string, PendingMethod>()
   /** The `se` of the token each connection authenticated with (unix seconds). */
   private readonly tokenExpiry = new WeakMap<Client, number>()
+  /** The `model-id` each connection's CONNECT named (Plug and Play), or null. */
+  private readonly modelIds = new WeakMap<Client, string | null>()
   /** Host names devices use for this hub: 127.0.0.1:PORT, and the WebSocket address. */
   readonly hostNames: string[] = []
 
@@ -219,6 +221,7 @@ export class Hub {
       return done(authError(5, 'device is not assigned to this hub'), false)
     }
     this.tokenExpiry.set(client, se)
+    this.modelIds.set(client, modelIdOf(username ?? ''))
     done(null, true)
   }
 
@@ -237,6 +240,7 @@ export class Hub {
     this.sessions.set(client.id, session)
     this.armExpiry(session)
     device.connectedTo = this.name
+    device.conformance.connected(this.modelIds.get(client) ?? null)
     this.log(`hub ${this.name.toUpperCase()}: ${client.id} connected`)
     this.flushC2d(client.id)
   }
@@ -427,6 +431,22 @@ export class Hub {
       hub: this.name,
       arrivedAt: new Date().toISOString(),
     })
+    // Judged as JSON whatever `$.ct` says: the template is about the fields. A fault in the
+    // check costs the finding, never the message (recorded above) or the connection.
+    contain(
+      this.log,
+      `hub ${this.name.toUpperCase()} conformance`,
+      () =>
+        this.state.checkTelemetry(
+          device,
+          () => {
+            const p = parsed ?? parseJsonBounded(text, limits.jsonDepth)
+            return p.ok ? p.value : undefined
+          },
+          systemProperties['$.sub'],
+        ),
+      () => undefined,
+    )
   }
 
   private onReported(device: DeviceRecord, payload: Buffer, reply: Reply): void {
@@ -442,8 +462,15 @@ export class Hub {
       reply(204, this.state.patchReported(device, parsed.value))
     } catch (e) {
       if (!(e instanceof LimitError)) throw e
-      reply(400, { errorCode: 400004, message: e.message })
+      return reply(400, { errorCode: 400004, message: e.message })
     }
+    // Only a patch the hub took: a refused one never reached the twin.
+    contain(
+      this.log,
+      `hub ${this.name.toUpperCase()} conformance`,
+      () => this.state.checkReported(device, parsed.value as Record<string, unknown>),
+      () => undefined,
+    )
   }
 
   private pushDesired(deviceId: string, patch: Record<string, unknown>): void {
@@ -569,6 +596,17 @@ export class Hub {
     await this.endpoint.stop()
     await new Promise<void>((resolve) => this.broker.close(() => resolve()))
   }
+}
+
+/**
+ * The `model-id` in a hub CONNECT's user name (`{host}/{id}/?api-version=…&model-id=dtmi:…`; the
+ * SDK does not encode it), or null. One past DTDL's 2048 characters is kept clipped: it names
+ * no template, and says so.
+ */
+function modelIdOf(username: string): string | null {
+  const id = parseQuery(username).get('model-id')
+  if (!id) return null
+  return id.length > limits.modelIdChars ? id.slice(0, 200) + '…' : id
 }
 
 /** Parses a device's JSON no deeper than the lab keeps; undefined when it is not. */

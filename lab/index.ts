@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensureCerts } from './certs'
 import { ControlApi } from './control'
@@ -14,7 +14,10 @@ import { Dps } from './dps'
 import { HubHealth } from './health'
 import { Hub } from './hub'
 import { HubControl } from './hub-control'
+import type { ModelDocument } from '../shared/dtdl/types'
+import { folderResolver, ModelFileError, readModelDocuments } from './model-files'
 import { LabState } from './state'
+import type { TemplateRegistry } from './templates'
 import type { HubName, LabHandle, LabOptions } from './types'
 import { serveWebSockets, wsAddresses } from './websockets'
 
@@ -70,6 +73,51 @@ function loadEnrollment(dataDir: string, options: LabOptions): Enrollment {
   }
   writeFileSync(path, JSON.stringify(e, null, 2) + '\n', { mode: 0o600 })
   return e
+}
+
+/**
+ * Every template in a models folder, each resolving what it references in the folder; later, any
+ * DTMI a device names is looked for there by the repository layout. A folder that is not there
+ * stops the lab (a typo must not start a lab that checks nothing); a template that does not load
+ * is logged, problem by problem, and the others are kept.
+ */
+function loadModelFolder(templates: TemplateRegistry, dir: string, log: (s: string) => void) {
+  let isDir = false
+  try {
+    isDir = statSync(dir).isDirectory()
+  } catch (e) {
+    throw new Error(
+      `--models ${dir}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (e as Error).message}`,
+    )
+  }
+  if (!isDir) throw new Error(`--models ${dir}: not a folder`)
+  templates.addResolver(folderResolver(dir))
+  let docs: ModelDocument[]
+  try {
+    docs = readModelDocuments([dir])
+  } catch (e) {
+    if (!(e instanceof ModelFileError)) throw e
+    // A whole models repository is more than one load takes: its templates are read as devices
+    // name them (the repository layout finds each).
+    log(`templates: ${e.message}; a template is read from ${dir} when a device names it`)
+    return
+  }
+  const r = templates.add(docs, 'each')
+  if (!r.ok && r.full) throw new Error(r.message)
+  const loaded = r.reports.filter((x) => x.loaded)
+  // A whole models repository would be a page of lines: past a few, a count says enough.
+  if (loaded.length > 10) log(`templates: ${loaded.length} loaded from ${dir}`)
+  for (const x of r.reports) {
+    if (x.loaded) {
+      if (loaded.length <= 10) log(`templates: ${x.modelId} from ${x.source}`)
+      continue
+    }
+    log(`templates: ${x.source} does not load:`)
+    for (const p of x.problems.slice(0, 5)) log(`  ${p.path || '(file)'}: ${p.message}`)
+    if (x.problems.length > 5)
+      log(`  … ${x.problems.length - 5} more: npx lizard model check ${x.source}`)
+  }
+  if (docs.length === 0) log(`templates: ${dir} holds no .json files`)
 }
 
 /** Binds `wanted`, or an ephemeral port when it is taken (saying so). */
@@ -140,6 +188,7 @@ export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
   )
   const stoppers: (() => Promise<void>)[] = []
   try {
+    for (const dir of options.models ?? []) loadModelFolder(state.templates, dir, log)
     const dpsPort = await listenOr(
       options.dpsPort ?? defaultPorts.dps,
       'DPS',

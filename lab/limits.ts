@@ -30,6 +30,18 @@ export const limits = {
   mqttPacketBytes: 256 * 1024 + 64 * 1024,
   /** Lab's choice: control API request body. */
   controlBodyBytes: 1024 * 1024,
+  /**
+   * Lab's choice: a `POST /models` body. Its documents hold at most 8 MiB of text (modelLimits);
+   * as JSON strings their quotes and line ends are escaped, so the body may be larger.
+   */
+  modelsBodyBytes: 20 * 1024 * 1024,
+  /** Lab's choice: the templates one lab keeps, and their text together. */
+  templateDocuments: 1000,
+  templateChars: 32 * 1024 * 1024,
+  /** Lab's choice: the latest conformance findings kept per device (counts go on past it). */
+  findingsKept: 20,
+  /** DTDL: a DTMI is at most 2048 characters; a longer MQTT model-id names no template. */
+  modelIdChars: 2048,
 } as const
 
 // DPS: alphanumerics and - . _ : with no special character first or last (case-insensitive).

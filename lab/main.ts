@@ -22,23 +22,28 @@ const help = `npm run lab -- [options]
   --max-token-lifetime N
                        hubs refuse SAS tokens that expire more than N seconds ahead
                        (default: any lifetime; expired tokens are always dropped)
+  --models DIR         device templates (*.json in DIR, walked; repeat for more folders): a
+                       device whose hub connection names one (model-id) has its telemetry and
+                       reported properties checked against it (npx lizard conformance <id>)
   --no-websockets      do not serve MQTT over WebSockets on 443`
 
 const known = new Set(['help', ...[...help.matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]!)])
 const switches = new Set(['help', 'no-websockets', 'dps-unaware'])
 
-function args(argv: string[]): Record<string, string | true> {
+function args(argv: string[]): { a: Record<string, string | true>; models: string[] } {
   const out: Record<string, string | true> = {}
+  const models: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"`)
     const name = a.slice(2)
     if (!known.has(name)) throw new Error(`unknown option --${name}`)
     if (switches.has(name)) out[name] = true
-    else if (i + 1 < argv.length) out[name] = argv[++i]!
-    else throw new Error(`--${name} needs a value`)
+    else if (i + 1 >= argv.length) throw new Error(`--${name} needs a value`)
+    else if (name === 'models') models.push(argv[++i]!)
+    else out[name] = argv[++i]!
   }
-  return out
+  return { a: out, models }
 }
 
 /** A number option: a typo must stop the lab, not start one that quietly misbehaves. */
@@ -64,13 +69,14 @@ function port(v: string | true | undefined): number | undefined {
 
 async function main(): Promise<void> {
   let a: Record<string, string | true>
+  let models: string[]
   let retryAfter: number | undefined
   let ttl: number | undefined
   let dpsDetect: number | undefined
   let rebalance: number | undefined
   let maxTokenLifetime: number | undefined
   try {
-    a = args(process.argv.slice(2))
+    ;({ a, models } = args(process.argv.slice(2)))
     if (a.help) {
       console.log(help)
       return
@@ -111,6 +117,7 @@ async function main(): Promise<void> {
     dpsUnaware: a['dps-unaware'] === true,
     maxTokenLifetimeSec: maxTokenLifetime,
     webSockets: !a['no-websockets'],
+    models,
     log: (line) => console.log(`${stamp()}  ${line}`),
   })
   console.log(`IoT Central HA lab is running
@@ -123,6 +130,7 @@ async function main(): Promise<void> {
   CA certificate           ${lab.caPath}
   control API              ${lab.controlUrl}
   MQTT over WebSockets     ${lab.webSockets.enabled ? 'on 443 (DPS 127.0.0.1, hub A 127.0.0.2, hub B 127.0.0.3)' : `off: ${lab.webSockets.reason}`}
+  device templates         ${models.length ? `${lab.state.templates.list().length} from ${models.join(', ')}` : 'none yet (--models DIR, or npx lizard model add FILE)'}
   DPS and hub health       ${a['dps-unaware'] ? 'DPS is never told of an outage' : `DPS notices a dead hub after ${dpsDetect ?? defaultDelays.dpsDetectSec} s, trusts a returned one after ${rebalance ?? defaultDelays.rebalanceSec} s`}
 
 Try: npx lizard devices · npx lizard failover <deviceId> · npx lizard outage a · Ctrl+C to stop`)

@@ -1,8 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
+import { checkReported, checkTelemetry } from './conformance'
+import { ConformanceLog, type ConformanceView } from './conformance-log'
 import { safeTimeout, type Log } from './guard'
 import { limits, mergeTwin, registrationIdProblem, twinPatchProblem } from './limits'
 import { TelemetryLog, type TelemetryRecord } from './telemetry'
+import { TemplateRegistry } from './templates'
 import type { HubName } from './types'
 
 export type { TelemetryRecord } from './telemetry'
@@ -43,6 +46,8 @@ export interface DeviceRecord {
   twin: Twin
   telemetry: TelemetryLog
   c2d: C2dMessage[]
+  /** Its traffic against the template its hub connection named (`model-id`). */
+  conformance: ConformanceLog
 }
 
 /** Where DPS sends a device now, and why. */
@@ -78,6 +83,8 @@ export class LabState extends EventEmitter<{
   c2d: [deviceId: string]
 }> {
   readonly devices = new Map<string, DeviceRecord>()
+  /** The device templates the lab checks traffic against, by DTMI. */
+  readonly templates: TemplateRegistry
   private ttlTimers = new Map<string, NodeJS.Timeout>()
 
   constructor(
@@ -88,6 +95,7 @@ export class LabState extends EventEmitter<{
     private readonly log: Log = () => {},
   ) {
     super()
+    this.templates = new TemplateRegistry(log)
   }
 
   homeHubFor(deviceId: string): HubName {
@@ -158,6 +166,7 @@ export class LabState extends EventEmitter<{
         twin: { desired: { $version: 1 }, reported: { $version: 1 } },
         telemetry: new TelemetryLog(),
         c2d: [],
+        conformance: new ConformanceLog(limits.findingsKept),
       }
       this.devices.set(deviceId, device)
     }
@@ -276,6 +285,27 @@ export class LabState extends EventEmitter<{
 
   telemetryStats(device: DeviceRecord) {
     return device.telemetry.stats()
+  }
+
+  /** Checks a telemetry message against the device's template, if the lab has it (`body` parses lazily). */
+  checkTelemetry(device: DeviceRecord, body: () => unknown, sub: string | undefined): void {
+    const model = this.templateOf(device)
+    if (model) device.conformance.record(checkTelemetry(model, body(), sub))
+  }
+
+  /** Checks a reported-properties patch the hub took against the device's template, if known. */
+  checkReported(device: DeviceRecord, patch: Record<string, unknown>): void {
+    const model = this.templateOf(device)
+    if (model) device.conformance.record(checkReported(model, patch))
+  }
+
+  conformance(device: DeviceRecord): ConformanceView {
+    return device.conformance.view(this.templateOf(device) !== undefined)
+  }
+
+  private templateOf(device: DeviceRecord) {
+    const id = device.conformance.modelId
+    return id === null ? undefined : this.templates.get(id)
   }
 
   /**

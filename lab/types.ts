@@ -25,6 +25,12 @@ export interface LabOptions {
   dpsUnaware?: boolean
   /** Hubs refuse SAS tokens that expire further away than this (seconds). Default: any lifetime. */
   maxTokenLifetimeSec?: number
+  /**
+   * Folders of device templates (`*.json`, walked; the models repository layout resolves what
+   * they reference). A device whose hub CONNECT names one of them (`model-id`) has its traffic
+   * checked against it. More can be given at run time: `POST /models`.
+   */
+  models?: string[]
   log?: (line: string) => void
 }
 
