@@ -110,6 +110,11 @@ export interface Counters {
   lastFailover: MoveFigure | null
   lastFailback: MoveFigure | null
   reconnects: number
+  /** DPS registrations this device started (each one a request against the DPS quota). */
+  registrations: number
+  /** Registrations DPS answered 429 (throttled), and those it answered 5xx. */
+  throttled: number
+  dpsErrors: number
 }
 
 /** One telemetry message as sent: a component's message carries its name (`$.sub` on the wire). */
@@ -213,4 +218,7 @@ export const zeroCounters = (): Counters => ({
   lastFailover: null,
   lastFailback: null,
   reconnects: 0,
+  registrations: 0,
+  throttled: 0,
+  dpsErrors: 0,
 })

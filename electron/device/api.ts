@@ -57,6 +57,15 @@ export interface DeviceSessionOptions {
    * goes through DPS as the reference samples do: the benchmark compares the two.
    */
   useCachedHub?: boolean
+  /**
+   * How the device treats DPS's quota (see reconnect-policy.ts): the wait after DPS names the
+   * hub that just failed (at least `sameHubMinMs`, plus jitter over `sameHubSpreadMs`), the
+   * jitter after a 429 (up to `throttleSpreadMaxMs`), and the least wait after a 5xx.
+   */
+  sameHubMinMs?: number
+  sameHubSpreadMs?: number
+  throttleSpreadMaxMs?: number
+  dpsErrorMinMs?: number
   /** Outbox bound in entries; past it the oldest are dropped and counted. */
   outboxLimit?: number
 }

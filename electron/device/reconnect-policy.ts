@@ -27,22 +27,38 @@ export interface PolicyConfig {
   /** Try the last assigned hub before DPS (false: DPS every time, as the reference samples do). */
   useCachedHub: boolean
   /**
-   * While DPS still names a hub that is gone, it is asked again at most this often (with
-   * jitter) for the first `sameHubFastForMs` of the outage: DPS notices a dead hub within
-   * seconds, and the device should follow within seconds, not after a doubled backoff. Past
-   * that (DPS not told, a long outage) the normal backoff takes over.
+   * While DPS still names a hub that is gone, the device waits at least `sameHubMinMs` plus full
+   * jitter over `sameHubSpreadMs` (doubling each time DPS names it again) before the next try,
+   * for the first `sameHubFastForMs` of the outage; past that the normal backoff takes over.
+   * DPS needs seconds to notice a dead hub, and every registration counts against its quota
+   * (IoT Central: 200 a minute for the whole application): a fleet that asked every few seconds
+   * would spend the quota on answers naming the dead hub, and its recovery would wait for it.
    */
-  sameHubPollMaxMs: number
+  sameHubMinMs: number
+  sameHubSpreadMs: number
   sameHubFastForMs: number
+  /**
+   * DPS throttled the device (429): its retry-after, plus full jitter over up to this (doubling
+   * per 429 in a row from the retry-after), so a throttled fleet spreads over the window instead
+   * of coming back together.
+   */
+  throttleSpreadMaxMs: number
+  /** DPS answered 5xx: at least this long before it is asked again (DPS's guidance). */
+  dpsErrorMinMs: number
 }
 
 export const policyDefaults = {
   healthyLinkMs: 20_000,
   conflictKicks: 3,
   conflictWindowMs: 10 * 60_000,
-  sameHubPollMaxMs: 4_000,
+  sameHubMinMs: 5_000,
+  sameHubSpreadMs: 10_000,
   sameHubFastForMs: 3 * 60_000,
+  throttleSpreadMaxMs: 20_000,
+  dpsErrorMinMs: 5_000,
 } as const
+
+const maxThrottleWaitMs = 600_000
 
 export interface PolicyState {
   /** The hub DPS last named (and the device last used). */
@@ -66,6 +82,9 @@ export interface PolicyState {
   dpsAttempts: number
   /** When the device lost its last link (null while connected): how long this outage has lasted. */
   lostAt: number | null
+  /** Times in a row DPS named the hub that had just failed, and throttled the device. */
+  sameHub: number
+  throttles: number
 }
 
 export const initialPolicyState = (): PolicyState => ({
@@ -80,6 +99,8 @@ export const initialPolicyState = (): PolicyState => ({
   hubAttempts: 0,
   dpsAttempts: 0,
   lostAt: null,
+  sameHub: 0,
+  throttles: 0,
 })
 
 export type PolicyEvent =
@@ -186,6 +207,7 @@ export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): 
       if (event.via === 'cache' && s.kickedBy === event.hub) s.kicks.push(env.now)
       s.kickedBy = s.failedHub = s.retriedHub = null
       s.hubAttempts = s.dpsAttempts = 0
+      s.sameHub = s.throttles = 0
       s.lostAt = null
       s.lastHub = s.cachedHub = event.hub
       const started = !s.conflict && s.kicks.length >= config.conflictKicks
@@ -266,22 +288,21 @@ export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): 
     case 'assigned': {
       const { hub } = event
       s.cachedHub = hub
+      s.throttles = 0
       if (hub !== s.failedHub) return { state: s, step: tryHub(hub, 'dps', 'assigned') }
-      // DPS does not know (yet) that this hub is gone: give it time, but early in an outage
-      // not much, so the device follows within seconds once DPS has noticed.
+      // DPS does not know (yet) that this hub is gone: give it the time it needs to notice,
+      // spread over a window, rather than spend its quota on the same answer every few seconds.
       s.failures++
+      s.sameHub++
       s.failedHub = null
       s.retriedHub = hub
       const early = s.lostAt === null || env.now - s.lostAt < config.sameHubFastForMs
+      const spread = Math.min(
+        config.backoff.maxMs,
+        config.sameHubSpreadMs * 2 ** Math.min(20, s.sameHub - 1),
+      )
       const waitMs = early
-        ? backoffDelay(
-            s.failures,
-            {
-              initialMs: config.backoff.initialMs,
-              maxMs: Math.min(config.backoff.maxMs, config.sameHubPollMaxMs),
-            },
-            env.random,
-          )
+        ? Math.round(config.sameHubMinMs + env.random() * spread)
         : delay(s.failures)
       return {
         state: s,
@@ -291,8 +312,25 @@ export function decide(state: PolicyState, event: PolicyEvent, env: PolicyEnv): 
 
     case 'dps-failed': {
       if (event.fatal) return { state: s, step: { next: 'stop' } }
-      s.failures++
-      const waitMs = Math.max(event.retryAfterMs ?? 0, delay(s.failures))
+      let waitMs: number
+      if (event.problem.kind === 'throttled') {
+        // Not a failure of the hub or of DPS: the quota. Its retry-after, then full jitter.
+        s.throttles++
+        const after = event.retryAfterMs ?? config.backoff.initialMs
+        const spread = Math.min(
+          config.throttleSpreadMaxMs,
+          Math.max(after, config.backoff.initialMs) * 2 ** Math.min(20, s.throttles - 1),
+        )
+        // The jitter never takes a wait past ten minutes (the longest retry-after honoured).
+        waitMs = Math.max(
+          after,
+          Math.min(maxThrottleWaitMs, Math.round(after + env.random() * spread)),
+        )
+      } else {
+        s.failures++
+        const floor = event.problem.kind === 'status' ? config.dpsErrorMinMs : 0
+        waitMs = Math.max(event.retryAfterMs ?? 0, delay(s.failures), floor)
+      }
       const why: WaitReason = { code: 'dps-failed', problem: event.problem }
       return {
         state: s,

@@ -138,8 +138,11 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
         healthyLinkMs: options.healthyLinkMs ?? policyDefaults.healthyLinkMs,
         conflictKicks: policyDefaults.conflictKicks,
         conflictWindowMs: policyDefaults.conflictWindowMs,
-        sameHubPollMaxMs: policyDefaults.sameHubPollMaxMs,
+        sameHubMinMs: options.sameHubMinMs ?? policyDefaults.sameHubMinMs,
+        sameHubSpreadMs: options.sameHubSpreadMs ?? policyDefaults.sameHubSpreadMs,
         sameHubFastForMs: policyDefaults.sameHubFastForMs,
+        throttleSpreadMaxMs: options.throttleSpreadMaxMs ?? policyDefaults.throttleSpreadMaxMs,
+        dpsErrorMinMs: options.dpsErrorMinMs ?? policyDefaults.dpsErrorMinMs,
         useCachedHub: options.useCachedHub !== false,
       },
       outboxLimit: options.outboxLimit ?? 10_000,
@@ -400,6 +403,7 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
           ? { code: 'dps-after-loss', hub: step.hub, loss: step.loss }
           : { code: 'dps-register', host: this.o.provisioningHost }
     this.setState({ kind: 'provisioning', attempt: step.attempt }, cause)
+    this.activity.counters.registrations++
     let assignment: Awaited<ReturnType<typeof provision>>
     try {
       assignment = await provision(
@@ -422,6 +426,8 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
           ? e
           : new ProvisioningFailure('internal', { kind: 'dropped', detail: clip(String(e)) }, false)
       this.health.dpsFailed(failure.problem)
+      if (failure.problem.kind === 'throttled') this.activity.counters.throttled++
+      else if (failure.problem.kind === 'status') this.activity.counters.dpsErrors++
       if (failure.fatal) {
         this.fail(failure.toAppError())
         return { next: 'stop' }
@@ -774,7 +780,9 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
 function tokenLifetime(validity?: number, margin?: number) {
   const whole = (v: number | undefined) =>
     typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : undefined
-  const tokenValiditySec = Math.max(2, whole(validity) ?? 3600)
+  // The default lifetime is jittered by up to 10 % per device: a fleet that connected (or moved)
+  // together would otherwise renew together, every device reconnecting in the same second.
+  const tokenValiditySec = Math.max(2, whole(validity) ?? 3600 - Math.floor(Math.random() * 360))
   const asked = whole(margin) ?? Math.min(900, Math.floor(tokenValiditySec / 4))
   const tokenRenewalMarginSec = Math.min(Math.max(1, asked), tokenValiditySec - 1)
   return { tokenValiditySec, tokenRenewalMarginSec }

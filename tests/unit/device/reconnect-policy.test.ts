@@ -178,7 +178,8 @@ describe('the reconnect policy, transition by transition', () => {
         { type: 'hub-failed', hub: A, via: 'cache', problem: tcpRefused },
         { type: 'assigned', hub: A },
       ],
-      expect: `hub ${A} (dps, assigned) after 500 for dps-same-hub`,
+      // Random 0: the least wait DPS is given to notice (5 s), before the spread.
+      expect: `hub ${A} (dps, assigned) after 5000 for dps-same-hub`,
     },
     {
       name: 'DPS naming the dead hub again, and it failing after the wait: DPS at once (one wait per round)',
@@ -486,15 +487,90 @@ describe('while DPS still names a hub that is gone', () => {
     return waits
   }
 
-  it('asks again within seconds early in the outage, however many rounds it took', () => {
+  it('gives DPS at least 5 s to notice, early in the outage, never polling it every few seconds', () => {
     const waits = outage(8, 3000)
-    expect(waits.every((w) => w <= 4000)).toBe(true)
-    // Still a backoff at first (random 0 gives its lower bound): 0.5 s, 1 s, then 2 s steady.
-    expect(waits.slice(0, 5)).toEqual([500, 1000, 2000, 2000, 2000])
+    // Random 0 gives the least wait: DPS's quota is not spent on the same answer.
+    expect(waits).toEqual(Array(8).fill(5000))
+  })
+
+  it('spreads those waits over a window that doubles each time DPS names the dead hub again', () => {
+    const top = () => 0.999999
+    let state: PolicyState = { ...initialPolicyState(), cachedHub: A, lastHub: A, failedHub: A }
+    const waits: number[] = []
+    for (let i = 0; i < 4; i++) {
+      const d = decide(state, { type: 'assigned', hub: A }, { now: 1_000_000, random: top, config })
+      state = { ...d.state, failedHub: A }
+      if (d.step.next === 'hub') waits.push(d.step.waitMs)
+    }
+    // 5 s + up to 10, 20, 40, then the backoff's cap (60 s).
+    expect(waits).toEqual([15_000, 25_000, 45_000, 65_000])
   })
 
   it('falls back to the normal backoff when the outage lasts (DPS not told, a long loss)', () => {
     const waits = outage(12, 30_000)
     expect(Math.max(...waits)).toBeGreaterThan(4000)
+  })
+})
+
+describe('DPS quota and errors', () => {
+  const throttled = (retryAfterMs?: number): PolicyEvent => ({
+    type: 'dps-failed',
+    problem: { kind: 'throttled', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
+    fatal: false,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  })
+
+  function waitsWith(random: () => number, events: PolicyEvent[]) {
+    let state: PolicyState = initialPolicyState()
+    const out: number[] = []
+    for (const e of events) {
+      const d = decide(state, e, { now: 1_000_000, random, config })
+      state = d.state
+      if (d.step.next === 'dps' || d.step.next === 'hub') out.push(d.step.waitMs)
+    }
+    return { out, state }
+  }
+
+  it('honours a 429 retry-after exactly at the low end, and never comes back before it', () => {
+    const { out, state } = waitsWith(low, [{ type: 'start' }, throttled(3000), throttled(3000)])
+    expect(out.slice(1)).toEqual([3000, 3000])
+    // Throttling is the quota, not a failure: the backoff for a dead hub does not grow with it.
+    expect(state.failures).toBe(0)
+    expect(state.throttles).toBe(2)
+  })
+
+  it('adds full jitter after a 429, doubling with each one in a row, up to 20 s', () => {
+    const top = () => 0.999999
+    const { out } = waitsWith(top, [
+      { type: 'start' },
+      throttled(2000),
+      throttled(2000),
+      throttled(2000),
+      throttled(2000),
+      throttled(2000),
+    ])
+    expect(out.slice(1)).toEqual([4000, 6000, 10_000, 18_000, 22_000])
+  })
+
+  it('spreads a throttled fleet over the window instead of bringing it back together', () => {
+    const rng = seeded(7)
+    const waits = Array.from({ length: 2000 }, () => {
+      const d = decide(initialPolicyState(), throttled(2000), { now: 0, random: rng, config })
+      return d.step.next === 'dps' ? d.step.waitMs : -1
+    })
+    expect(Math.min(...waits)).toBeGreaterThanOrEqual(2000)
+    // Full jitter over [2 s, 4 s): each 200 ms slice gets about a tenth, none a crowd.
+    const slices = Array(10).fill(0)
+    for (const w of waits) slices[Math.min(9, Math.floor((w - 2000) / 200))]++
+    expect(Math.max(...slices)).toBeLessThan(2000 / 10 + 60)
+    expect(Math.min(...slices)).toBeGreaterThan(2000 / 10 - 60)
+  })
+
+  it('waits at least 5 s after DPS answers 5xx', () => {
+    const { out } = waitsWith(low, [
+      { type: 'start' },
+      { type: 'dps-failed', problem: { kind: 'status', status: 503 }, fatal: false },
+    ])
+    expect(out[1]).toBe(5000)
   })
 })
