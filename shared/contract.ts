@@ -109,15 +109,13 @@ export const invokeChannels = {
   'session:setCommandResponse': {
     request: z.object({
       command: z.string().min(1).max(200),
-      response: z
-        .unknown()
-        .refine((v) => {
-          try {
-            return JSON.stringify(v ?? null).length <= 16_384
-          } catch {
-            return false
-          }
-        }, 'response: at most 16 KiB of JSON'),
+      response: z.unknown().refine((v) => {
+        try {
+          return JSON.stringify(v ?? null).length <= 16_384
+        } catch {
+          return false
+        }
+      }, 'response: at most 16 KiB of JSON'),
     }),
     response: {} as Record<string, unknown>,
   },

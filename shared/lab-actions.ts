@@ -101,6 +101,21 @@ export interface LabStatus {
   dps: { mode: string }
 }
 
+/**
+ * What the lab found checking the device's traffic against its template, as IoT Central would
+ * see it (lab/conformance-log.ts on the other side of the wire): never a refusal, a count.
+ */
+export interface LabConformance {
+  modelId: string | null
+  /** checked: the lab has the template; unknown: it has none for that model id. */
+  template: 'checked' | 'unknown' | 'no-model-id'
+  note: string | null
+  checked: number
+  findings: number
+  counts: Record<string, number>
+  recent: { at: string; kind: string; where: string; message: string }[]
+}
+
 /** What the lab counted for the device: the proof that nothing was lost or doubled. */
 export interface LabStats {
   count: number
@@ -109,4 +124,6 @@ export interface LabStats {
   firstSeq: number | null
   lastSeq: number | null
   missing: number[]
+  /** Null from a lab that does not check templates. */
+  conformance?: LabConformance | null
 }

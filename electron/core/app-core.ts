@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { z } from 'zod'
 import {
@@ -14,7 +13,7 @@ import {
   type Result,
 } from '../../shared/contract'
 import type { SessionSnapshot, TimelineEntry } from '../../shared/domain'
-import { modelReport, type DeviceModel, type ModelReport } from '../../shared/dtdl'
+import { modelReport, type DeviceModel, type ModelDocument } from '../../shared/dtdl'
 import { maskKey, type PublicSettings } from '../../shared/settings'
 import type { DeviceSessionApi, DeviceSessionOptions } from '../device/api'
 import { deriveDeviceKey } from '../device/keys'
@@ -24,7 +23,7 @@ import { EventBatcher, type BatcherOptions } from './batcher'
 import { diagnosticsText } from './diagnostics'
 import { EmbeddedLab } from './embedded-lab'
 import { AppFailure, toAppError } from './errors'
-import { readLabStats, readLabStatus, runLabAction } from './lab-client'
+import { addLabTemplate, readLabStats, readLabStatus, runLabAction } from './lab-client'
 import type { LabService } from './lab-process'
 import { Redactor, type LogFile } from './log-file'
 import { plainSecretBox, type SecretBox } from './secret-box'
@@ -43,6 +42,8 @@ export interface AppCoreOptions {
   shell: AppInfo['shell']
   version: string
   model: DeviceModel
+  /** The built-in template's files, given to the embedded lab to check the device against. */
+  modelFiles?: ModelDocument[]
   deps: CoreDeps
   /** Seals saved keys: the OS keychain in Electron, nothing in the web shell (and it says so). */
   secretBox?: SecretBox
@@ -87,6 +88,8 @@ export async function loadModelFile(file: string): Promise<DeviceModel> {
   return (await readModelFile(file)).model
 }
 
+export { readModelFile }
+
 /** More faults than this within a minute: the device stays stopped instead of restarting again. */
 const maxFaultRestarts = 3
 
@@ -130,7 +133,7 @@ export class AppCore {
         { ok: true, model: options.model, warnings: [] },
         'failover.json (built in)',
       ),
-      files: [],
+      files: options.modelFiles ?? [],
     }
     this.activeModel = this.builtIn
     this.batcher = new EventBatcher((event, payload) => this.emit(event, payload), options.batch)
@@ -336,6 +339,11 @@ export class AppCore {
       if (this.lab.startCount > 1)
         this.log(
           `[lab] started again: control ${lab.controlUrl}; try: ${this.labInfo()?.tryFailover ?? ''}`,
+        )
+      // The lab checks the device's traffic against the template it runs (the built-in one too).
+      if (this.activeModel.files.length)
+        await addLabTemplate(lab.controlUrl, this.activeModel.files).catch((err: unknown) =>
+          this.log(`[lab] could not give the lab the template: ${(err as Error).message}`),
         )
       const deviceId = this.options.labDeviceId ?? DEFAULT_LAB_DEVICE_ID
       this.redactor.add(lab.groupPrimaryKey)

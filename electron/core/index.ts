@@ -1,4 +1,4 @@
-export { AppCore, loadModelFile, DEFAULT_LAB_DEVICE_ID } from './app-core'
+export { AppCore, loadModelFile, readModelFile, DEFAULT_LAB_DEVICE_ID } from './app-core'
 export type { AppCoreOptions, CoreDeps, CoreEventListener, InvokeHandlers } from './app-core'
 export { EventBatcher } from './batcher'
 export type { EventSink, BatcherOptions } from './batcher'

@@ -1,4 +1,5 @@
-import type { LabAction, LabStats, LabStatus } from '../../shared/lab-actions'
+import type { ModelDocument } from '../../shared/dtdl'
+import type { LabAction, LabConformance, LabStats, LabStatus } from '../../shared/lab-actions'
 import { AppFailure } from './errors'
 
 /** A lab answer is small JSON; anything past this is not the lab talking. */
@@ -175,10 +176,19 @@ export async function readLabStats(controlUrl: string, deviceId: string): Promis
   try {
     const r = (await labCall(controlUrl, 'GET', `/devices/${enc(deviceId)}/telemetry?limit=0`)) as {
       stats?: LabStats
+      conformance?: LabConformance
     }
-    return r.stats ?? null
+    return r.stats ? { ...r.stats, conformance: r.conformance ?? null } : null
   } catch (err) {
     if (err instanceof AppFailure && /No device/.test(err.message)) return null
     throw err
   }
+}
+
+/** Gives the lab the device's template, so it checks the device's traffic against it. */
+export async function addLabTemplate(
+  controlUrl: string,
+  documents: ModelDocument[],
+): Promise<void> {
+  await labCall(controlUrl, 'POST', '/models', { documents })
 }

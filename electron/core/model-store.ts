@@ -29,8 +29,8 @@ export async function readModelFile(file: string): Promise<ActiveModel> {
     )
   return {
     model: load.model,
-    report: { ...modelReport(load, `${path.basename(file)} (built in)`) },
-    files: [],
+    report: modelReport(load, `${path.basename(file)} (built in)`),
+    files: docs,
   }
 }
 

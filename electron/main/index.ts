@@ -17,7 +17,7 @@ import { privateLabOptions } from '../../lab/index'
 import type { LabOptions } from '../../lab/types'
 import {
   AppCore,
-  loadModelFile,
+  readModelFile,
   LogFile,
   Redactor,
   safeStorageBox,
@@ -115,14 +115,15 @@ function runApp(): void {
     hardenSession(session.defaultSession, devServerUrl)
     app.on('web-contents-created', (_event, contents) => lockDownContents(contents))
 
-    const model = await loadModelFile(modelPath)
+    const builtIn = await readModelFile(modelPath)
     const spawnLab = utilityLabChild(labWorkerEntry(here).file)
     const executable = appExecutable(process.env, process.execPath)
     const c = new AppCore({
       dataDir: app.getPath('userData'),
       shell: 'electron',
       version: app.getVersion(),
-      model,
+      model: builtIn.model,
+      modelFiles: builtIn.files,
       // The lab runs in a utility process: a lab fault never takes the window or the device down.
       deps: realDeps((options) =>
         startLabProcess(spawnLab, options, (line) => c.log(`[lab] ${line}`)),

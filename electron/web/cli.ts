@@ -7,7 +7,7 @@ import {
   AppCore,
   forkLabChild,
   labWorkerEntry,
-  loadModelFile,
+  readModelFile,
   LogFile,
   plainSecretBox,
   Redactor,
@@ -65,6 +65,10 @@ async function main(): Promise<void> {
   const lab: LabOptions | undefined =
     labPorts === 'ephemeral' ? privateLabOptions(path.join(dataDir, 'lab')) : undefined
   const redactor = new Redactor()
+  const builtInModel = async () => {
+    const { model, files } = await readModelFile(path.join(repoRoot, 'failover.json'))
+    return { model, modelFiles: files }
+  }
   const spawnLab = forkLabChild(labWorkerEntry(here))
   const core = new AppCore({
     dataDir,
@@ -73,7 +77,7 @@ async function main(): Promise<void> {
     version: (
       JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }
     ).version,
-    model: await loadModelFile(path.join(repoRoot, 'failover.json')),
+    ...(await builtInModel()),
     // The lab runs in a child process: whatever happens to it, this process and its device go on.
     deps: realDeps((options) =>
       startLabProcess(spawnLab, options, (line) => core.log(`[lab] ${line}`)),
