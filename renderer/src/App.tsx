@@ -1,3 +1,4 @@
+import { DropLoader } from './components/DropLoader'
 import { ErrorBanner } from './components/ErrorBanner'
 import { Header } from './components/Header'
 import { HubMap } from './components/HubMap'
@@ -14,6 +15,7 @@ export function App() {
     <div className="app">
       <Header />
       <ErrorBanner />
+      <DropLoader />
       <div className="body">
         <Sidebar />
         <main className="main">

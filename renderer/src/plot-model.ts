@@ -1,202 +1,165 @@
 import type { TelemetrySample } from '../../shared/domain'
+import { seriesValue, type Plottable } from './plot-series'
 
-export interface PlotSeries {
-  name: string
-  label: string
-  /** Unit symbol for the axis (°C, %); none when the model gives none. */
-  unit?: string
-  className: string
-}
+// The telemetry plot's data, worked out before any drawing: which readings are in the window,
+// thinned so thirty minutes of fast telemetry costs what two do, lined up on one time axis for
+// uPlot, with a break wherever a series' readings paused. Pure, so it is tested without a canvas.
+
+/** The longest history the plot shows, and the store keeps. */
+export const plotWindowMs = 30 * 60_000
+
+export type PlotSeries = Pick<Plottable, 'key' | 'label' | 'unit' | 'component' | 'field' | 'path'>
 
 export interface PlotMarker {
   at: number
   kind: 'failover' | 'failback'
 }
 
-export interface Box {
-  width: number
-  height: number
-  left: number
-  right: number
-  top: number
-  bottom: number
-}
-
-export interface Axis {
-  ticks: { value: number; pos: number; text: string }[]
+/** One y scale per unit: series in the same unit share an axis. */
+export interface PlotScale {
+  key: string
   unit: string
+  /** Indexes into the series list. */
+  series: number[]
 }
 
-export interface PlottedSeries extends PlotSeries {
-  /** SVG path data: separate runs where readings stopped (telemetry off, device offline). */
-  path: string
-  axis: Axis
-  side: 'left' | 'right'
-}
-
-export interface PlotModel {
-  box: Box
-  series: PlottedSeries[]
-  time: Axis
-  markers: { x: number; kind: PlotMarker['kind']; at: number }[]
-  /** Samples behind the picture (after thinning), for tests and the empty state. */
-  points: number
+export interface PlotData {
+  /** Times (ms), from the window's start to its end. */
+  xs: number[]
+  /**
+   * Per series, aligned with xs: a number, `null` where its line breaks (readings paused), and
+   * `undefined` where it has no reading of its own (another component's message): uPlot draws
+   * across undefined and breaks at null.
+   */
+  ys: (number | null | undefined)[][]
   from: number
   to: number
+  /** Messages behind the picture (after thinning), for the empty state and the benchmark. */
+  points: number
+  /** Failovers and failbacks inside the window. */
+  markers: PlotMarker[]
 }
 
-/** The longest history the plot shows, and the store keeps. */
-export const plotWindowMs = 30 * 60_000
-
-const pad = (n: number) => String(n).padStart(2, '0')
-const clockText = (at: number, withSeconds: boolean) => {
-  const d = new Date(at)
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}${withSeconds ? `:${pad(d.getSeconds())}` : ''}`
+/** Series grouped by unit, in the order their units first appear; a series with none stands alone. */
+export function plotScales(series: readonly PlotSeries[]): PlotScale[] {
+  const scales: PlotScale[] = []
+  series.forEach((s, i) => {
+    const key = s.unit ? `u:${s.unit}` : `s:${s.key}`
+    const found = scales.find((sc) => sc.key === key)
+    if (found) found.series.push(i)
+    else scales.push({ key, unit: s.unit, series: [i] })
+  })
+  return scales
 }
-
-/** About `count` round values, the first at or below `min`, the last at or above `max`. */
-export function niceTicks(min: number, max: number, count = 3): number[] {
-  if (!Number.isFinite(min) || !Number.isFinite(max)) return []
-  if (min === max) {
-    min -= 1
-    max += 1
-  }
-  const raw = (max - min) / count
-  const mag = 10 ** Math.floor(Math.log10(raw))
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag
-  // From a tick at or below the lowest value to one at or above the highest: the scale runs
-  // from the first tick to the last, so every reading stays inside the plot.
-  const ticks: number[] = []
-  const last = Math.ceil(max / step - 1e-9) * step
-  for (let v = Math.floor(min / step + 1e-9) * step; v <= last + step * 1e-9; v += step)
-    ticks.push(Number(v.toFixed(10)))
-  return ticks
-}
-
-const timeSteps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800].map((s) => s * 1000)
 
 /**
- * Lays out the telemetry plot: a time axis, one value axis per series (left, then right) with the
- * model's units, a line per series that breaks where readings stopped, and a marker at each
- * failover and failback. Long histories are thinned to one bucket per pixel (keeping each
- * bucket's first reading and each series' low and high), so thirty minutes of fast telemetry
- * draws as fast as two.
+ * Lays out the plot's data. The window runs to now (or the newest reading), and back thirty
+ * minutes at most, a minute at least. `buckets` is about the plot's width in pixels: beyond two
+ * messages a bucket, each bucket keeps its first message and each series' lowest and highest.
  */
-export function plotModel(
-  samples: TelemetrySample[],
-  series: PlotSeries[],
-  markers: PlotMarker[],
-  box: Box,
+export function plotData(
+  samples: readonly TelemetrySample[],
+  series: readonly PlotSeries[],
+  markers: readonly PlotMarker[],
   now: number,
   expectedPeriodMs: number,
-): PlotModel {
+  buckets = 400,
+): PlotData {
   const to = Math.max(now, samples.at(-1)?.at ?? now)
   const from = Math.max(to - plotWindowMs, Math.min(samples[0]?.at ?? to - 60_000, to - 60_000))
-  const inView = samples.filter((s) => s.at >= from)
-  const x0 = box.left
-  const x1 = box.width - box.right
-  const y0 = box.height - box.bottom
-  const y1 = box.top
-  const xOf = (at: number) => x0 + ((at - from) / (to - from || 1)) * (x1 - x0)
-  const thinned = thin(
-    inView,
-    Math.max(1, Math.round(x1 - x0)),
-    series.map((s) => s.name),
+  const components = new Set(series.map((s) => s.component))
+  const read = (m: TelemetrySample, i: number): number | undefined =>
+    m.component === series[i]!.component ? seriesValue(m.values, series[i]!) : undefined
+  const inView = samples.filter(
+    (m) =>
+      m.at >= from &&
+      components.has(m.component) &&
+      series.some((_, i) => read(m, i) !== undefined),
   )
-  // A gap longer than a few periods is a pause in the readings: the line breaks there.
+  const kept = thin(inView, Math.max(1, Math.round(buckets)), series.length, read)
+  // A pause longer than a few periods is a stop in the readings: the line breaks there.
   const gapMs = Math.max(expectedPeriodMs * 3, 1500)
 
-  const plotted: PlottedSeries[] = series.slice(0, 2).map((s, i) => {
-    const values = thinned
-      .map((p) => p.values[s.name])
-      .filter((v): v is number => typeof v === 'number')
-    const ticks = values.length ? niceTicks(Math.min(...values), Math.max(...values)) : []
-    const lo = ticks[0] ?? 0
-    const hi = ticks.at(-1) ?? 1
-    const yOf = (v: number) => y0 - ((v - lo) / (hi - lo || 1)) * (y0 - y1)
-    let path = ''
-    let prev: number | null = null
-    for (const p of thinned) {
-      const v = p.values[s.name]
-      if (typeof v !== 'number') {
-        prev = null
-        continue
-      }
-      const cmd = prev === null || p.at - prev > gapMs ? 'M' : 'L'
-      path += `${cmd}${xOf(p.at).toFixed(1)},${yOf(v).toFixed(1)}`
-      prev = p.at
-    }
-    return {
-      ...s,
-      path,
-      side: i === 0 ? 'left' : 'right',
-      axis: {
-        unit: s.unit ?? '',
-        ticks: ticks.map((t) => ({ value: t, pos: yOf(t), text: formatValue(t) })),
-      },
-    }
-  })
-
-  const spanMs = to - from
-  const step = timeSteps.find((st) => spanMs / st <= 4) ?? 3_600_000
-  const timeTicks: Axis['ticks'] = []
-  for (let t = Math.ceil(from / step) * step; t <= to; t += step)
-    timeTicks.push({ value: t, pos: xOf(t), text: clockText(t, step < 60_000) })
-
+  const rows = new Map<number, (number | null | undefined)[]>()
+  const row = (at: number) => {
+    let r = rows.get(at)
+    if (!r) rows.set(at, (r = new Array<number | null | undefined>(series.length)))
+    return r
+  }
+  const last: (number | null)[] = series.map(() => null)
+  for (const m of kept) {
+    series.forEach((_, i) => {
+      const v = read(m, i)
+      if (v === undefined) return
+      const prev = last[i] ?? null
+      if (prev !== null && m.at - prev > gapMs) row(Math.round((prev + m.at) / 2))[i] = null
+      row(m.at)[i] = v
+      last[i] = m.at
+    })
+  }
+  // The window's ends, so the time axis spans the whole window and not just the readings.
+  row(from)
+  row(to)
+  const xs = [...rows.keys()].sort((a, b) => a - b)
+  const ys = series.map((_, i) => xs.map((x) => rows.get(x)![i]))
   return {
-    box,
-    series: plotted,
-    time: { unit: '', ticks: timeTicks },
-    markers: markers
-      .filter((m) => m.at >= from && m.at <= to)
-      .map((m) => ({ x: xOf(m.at), kind: m.kind, at: m.at })),
-    points: thinned.length,
+    xs,
+    ys,
     from,
     to,
+    points: kept.length,
+    markers: markers.filter((mk) => mk.at >= from && mk.at <= to),
   }
 }
 
-function formatValue(v: number): string {
-  return Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toFixed(1)).toString()
-}
-
-/** About `buckets` buckets over time, keeping each one's lowest and highest reading of each series. */
-function thin(samples: TelemetrySample[], buckets: number, names: string[]): TelemetrySample[] {
+/** About `buckets` buckets over time, keeping each one's first message and each series' extremes. */
+function thin(
+  samples: TelemetrySample[],
+  buckets: number,
+  count: number,
+  read: (m: TelemetrySample, i: number) => number | undefined,
+): TelemetrySample[] {
   if (samples.length <= buckets * 2) return samples
   const from = samples[0]!.at
   const span = samples.at(-1)!.at - from || 1
   const out: TelemetrySample[] = []
   let bucket = -1
   let keep = new Set<TelemetrySample>()
+  let lo: (TelemetrySample | undefined)[] = []
+  let hi: (TelemetrySample | undefined)[] = []
+  let loV: number[] = []
+  let hiV: number[] = []
   const flush = () => {
+    for (let i = 0; i < count; i++) {
+      if (lo[i]) keep.add(lo[i]!)
+      if (hi[i]) keep.add(hi[i]!)
+    }
     out.push(...[...keep].sort((a, b) => a.at - b.at))
     keep = new Set()
+    lo = []
+    hi = []
+    loV = []
+    hiV = []
   }
-  let lo: Record<string, TelemetrySample> = {}
-  let hi: Record<string, TelemetrySample> = {}
-  for (const s of samples) {
-    const b = Math.floor(((s.at - from) / span) * (buckets - 1))
+  for (const m of samples) {
+    const b = Math.floor(((m.at - from) / span) * (buckets - 1))
     if (b !== bucket) {
-      for (const n of names) {
-        if (lo[n]) keep.add(lo[n])
-        if (hi[n]) keep.add(hi[n])
-      }
       flush()
       bucket = b
-      lo = {}
-      hi = {}
-      keep.add(s)
+      keep.add(m)
     }
-    for (const n of names) {
-      const v = s.values[n]
-      if (typeof v !== 'number') continue
-      if (!lo[n] || v < lo[n].values[n]!) lo[n] = s
-      if (!hi[n] || v > hi[n].values[n]!) hi[n] = s
+    for (let i = 0; i < count; i++) {
+      const v = read(m, i)
+      if (v === undefined) continue
+      if (!lo[i] || v < loV[i]!) {
+        lo[i] = m
+        loV[i] = v
+      }
+      if (!hi[i] || v > hiV[i]!) {
+        hi[i] = m
+        hiV[i] = v
+      }
     }
-  }
-  for (const n of names) {
-    if (lo[n]) keep.add(lo[n])
-    if (hi[n]) keep.add(hi[n])
   }
   flush()
   return out

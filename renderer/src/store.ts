@@ -12,9 +12,11 @@ import type {
 } from '../../shared/domain'
 import type { PublicSettings, SettingsInput } from '../../shared/settings'
 import type { LabAction, LabStats, LabStatus } from '../../shared/lab-actions'
+import type { ModelReport } from '../../shared/dtdl/types'
 import { TIMELINE_RETENTION } from '../../shared/domain'
 import { plotWindowMs } from './plot-model'
 import { copyText } from './format'
+import { readTemplateFiles } from './template-files'
 
 // One store for the window. Data flows one way: contract events → store → view; user actions go
 // back as contract calls and their failures land in `notices` (shown in the error banner).
@@ -40,6 +42,17 @@ export interface Notice {
   at: number
 }
 
+/** The last template load (or reset) and where it was asked from: the banner shows dropped ones. */
+export interface TemplateLoad {
+  id: number
+  via: 'drop' | 'settings'
+  /** What the app said; null when it could not be asked (the reason is in `error`). */
+  report: ModelReport | null
+  /** Files not sent, each with why (too large, too many, not .json). */
+  skipped: string[]
+  error: string | null
+}
+
 export interface AppState {
   info: AppInfo | null
   settings: PublicSettings | null
@@ -56,6 +69,7 @@ export interface AppState {
   /** What the dialog opens on: the profile in use, or a new one ("Add a profile…"). */
   settingsFor: 'current' | 'new'
   pending: Partial<Record<string, boolean>>
+  templateLoad: TemplateLoad | null
 }
 
 export const useApp = create<AppState>()(() => ({
@@ -72,10 +86,12 @@ export const useApp = create<AppState>()(() => ({
   settingsOpen: false,
   settingsFor: 'current',
   pending: {},
+  templateLoad: null,
 }))
 
 let api: RendererApi | null = null
 let noticeId = 1
+let templateLoadId = 1
 let unsubscribers: (() => void)[] = []
 
 function requireApi(): RendererApi {
@@ -196,6 +212,12 @@ export async function reloadAll(fresh: boolean): Promise<void> {
     inbound: inbound.ok ? mergeList(inbound.value, s.inbound, MAX_INBOUND) : s.inbound,
     reported: reported.ok ? mergeReported(s.reported, reported.value) : s.reported,
   }))
+}
+
+/** The app's info again: a template changes the model every view is drawn from. */
+async function refreshInfo(): Promise<void> {
+  const info = await requireApi().appInfo()
+  if (info.ok) useApp.setState({ info: info.value })
 }
 
 /** A fetched list plus whatever events arrived meanwhile with newer ids, within the bound. */
@@ -328,6 +350,54 @@ export const actions = {
   async labStats(): Promise<LabStats | null> {
     const r = await requireApi().labStats()
     return r.ok ? r.value : null
+  },
+  /**
+   * Loads a device template: the chosen (or dropped) files, the first being the template, then a
+   * models folder's files to resolve what it references. Files past the bounds are skipped and
+   * named; a template the app refuses leaves the device on its previous model.
+   */
+  async loadTemplate(
+    templates: readonly File[],
+    folder: readonly File[],
+    via: TemplateLoad['via'],
+    /** Left out before reading (a dropped file that is not .json), to be said with the rest. */
+    leftOut: readonly string[] = [],
+  ): Promise<TemplateLoad> {
+    const read = await readTemplateFiles(templates, folder)
+    const done = (load: Omit<TemplateLoad, 'id' | 'via'>): TemplateLoad => {
+      const t = { id: templateLoadId++, via, ...load, skipped: [...leftOut, ...load.skipped] }
+      useApp.setState({ templateLoad: t })
+      return t
+    }
+    if (read.files.length === 0)
+      return done({ report: null, skipped: read.skipped, error: 'No template file to load.' })
+    const r = await run('model', () => requireApi().modelLoad({ files: read.files }))
+    if (!r.ok) return done({ report: null, skipped: read.skipped, error: r.error.message })
+    if (r.value.loaded) await refreshInfo()
+    return done({ report: r.value, skipped: read.skipped, error: null })
+  },
+  async resetTemplate(via: TemplateLoad['via']): Promise<void> {
+    const r = await run('model', () => requireApi().modelReset())
+    if (r.ok) await refreshInfo()
+    useApp.setState({
+      templateLoad: {
+        id: templateLoadId++,
+        via,
+        report: r.ok ? r.value : null,
+        skipped: [],
+        error: r.ok ? null : r.error.message,
+      },
+    })
+  },
+  dismissTemplateLoad: () => useApp.setState({ templateLoad: null }),
+  /** A fixed answer for a synchronous command (null: generated again); the panel shows a refusal. */
+  async setCommandResponse(command: string, response: unknown): Promise<ContractError | null> {
+    const r = await requireApi().sessionSetCommandResponse({ command, response })
+    if (!r.ok) return r.error
+    // The snapshot says which responses are fixed now, whatever else the engine changed with it.
+    const snap = await requireApi().sessionSnapshot()
+    if (snap.ok) setSnapshot(snap.value)
+    return null
   },
   openSettings: (open: boolean, settingsFor: AppState['settingsFor'] = 'current') =>
     useApp.setState({ settingsOpen: open, settingsFor }),

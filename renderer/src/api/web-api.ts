@@ -28,7 +28,7 @@ interface Pending {
 
 const REQUEST_TIMEOUT_MS = 30_000
 /** The web shell closes the socket on a message larger than this (see server.ts MAX_MESSAGE). */
-const MAX_REQUEST_CHARS = 4 << 20
+const MAX_REQUEST_CHARS = 16 << 20
 
 export function createWebApi(
   socketUrl: string,

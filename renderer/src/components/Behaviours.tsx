@@ -1,13 +1,44 @@
 import { useId, useState } from 'react'
 import { behaviourNames, type BehaviourName } from '../../../shared/domain'
+import type { DeviceModel } from '../../../shared/dtdl/types'
 import { actions, useApp } from '../store'
 
-const labels: Record<BehaviourName, { title: string; hint: string }> = {
-  telemetry: { title: 'Telemetry', hint: 'temp and humidity on a period' },
-  reportedProperties: { title: 'Reported properties', hint: 'battery on a period' },
-  desiredProperties: { title: 'Desired properties', hint: 'apply and acknowledge edits' },
-  directMethods: { title: 'Direct methods', hint: 'answer commands (echo)' },
-  c2dCommands: { title: 'C2D commands', hint: 'setAlarm; off: kept at the hub' },
+const titles: Record<BehaviourName, string> = {
+  telemetry: 'Telemetry',
+  reportedProperties: 'Reported properties',
+  desiredProperties: 'Desired properties',
+  directMethods: 'Direct methods',
+  c2dCommands: 'C2D commands',
+}
+
+/** A few of the model's names, and how many more: "Temperature, Humidity +3". */
+function some(names: string[], none: string): string {
+  if (names.length === 0) return none
+  const shown = names.slice(0, 2).join(', ')
+  return names.length > 2 ? `${shown} +${names.length - 2}` : shown
+}
+
+/** What each switch covers in the model the device is now. */
+function hintFor(name: BehaviourName, model: DeviceModel | null): string {
+  const m = model
+  switch (name) {
+    case 'telemetry':
+      return `${some(m?.telemetry.map((t) => t.displayName) ?? [], 'no telemetry')} on a period`
+    case 'reportedProperties': {
+      const own = m?.properties.filter((p) => !p.writable).map((p) => p.displayName) ?? []
+      return `${some(own, 'no read-only properties')} on a period`
+    }
+    case 'desiredProperties':
+      return 'apply and acknowledge edits'
+    case 'directMethods': {
+      const sync = m?.commands.filter((c) => !c.durable).map((c) => c.displayName) ?? []
+      return `answer commands (${some(sync, 'none in the model')})`
+    }
+    case 'c2dCommands': {
+      const durable = m?.commands.filter((c) => c.durable).map((c) => c.displayName) ?? []
+      return `${some(durable, 'no durable commands')}; off: kept at the hub`
+    }
+  }
 }
 
 export function Behaviours() {
@@ -15,6 +46,7 @@ export function Behaviours() {
   const pending = useApp((s) => s.pending)
   const behaviours = snapshot?.behaviours
   const periods = snapshot?.periods
+  const model = useApp((s) => s.info?.model ?? null)
 
   return (
     <section className="card behaviours" aria-label="Behaviours">
@@ -33,8 +65,8 @@ export function Behaviours() {
             />
             <span className="track" aria-hidden="true" />
             <span className="switch-text">
-              <span>{labels[name].title}</span>
-              <span className="hint">{labels[name].hint}</span>
+              <span>{titles[name]}</span>
+              <span className="hint">{hintFor(name, model)}</span>
             </span>
           </label>
           {name === 'telemetry' && periods && (

@@ -1,6 +1,8 @@
 import { useState } from 'react'
 import type { InboundEntry } from '../../../shared/domain'
+import type { DeviceModel } from '../../../shared/dtdl/types'
 import { clock, copyText, json } from '../format'
+import { inboundLabel } from '../model-view'
 import { useApp } from '../store'
 import { VirtualList } from './VirtualList'
 
@@ -13,6 +15,7 @@ const kindLabels: Record<InboundEntry['kind'], string> = {
 
 export function Inbound() {
   const inbound = useApp((s) => s.inbound)
+  const model = useApp((s) => s.info?.model ?? null)
   return (
     <section className="card inbound" aria-label="Inbound commands">
       <div className="card-head">
@@ -29,7 +32,7 @@ export function Inbound() {
         empty={
           <div className="empty">Direct methods, C2D commands and desired edits appear here.</div>
         }
-        renderRow={(i) => <InboundRow entry={inbound[inbound.length - 1 - i]!} />}
+        renderRow={(i) => <InboundRow entry={inbound[inbound.length - 1 - i]!} model={model} />}
       />
     </section>
   )
@@ -56,15 +59,23 @@ export function responseTone(e: InboundEntry): 'ok' | 'bad' | 'neutral' {
   return status >= 200 && status < 300 && outcome !== 'rejected' ? 'ok' : 'bad'
 }
 
-function InboundRow({ entry }: { entry: InboundEntry }) {
+function InboundRow({ entry, model }: { entry: InboundEntry; model: DeviceModel | null }) {
   const [copied, setCopied] = useState(false)
   const tone = responseTone(entry)
+  // In the model's words (component · command); the name as it came on the wire on hover.
+  const label = model ? inboundLabel(entry, model) : entry.name
   return (
     <div className="irow" data-testid="inbound-row" data-kind={entry.kind} data-name={entry.name}>
       <div className="irow-top">
         <span className="mono muted">{clock(entry.at)}</span>
         <span className={`chip chip-${entry.kind}`}>{kindLabels[entry.kind]}</span>
-        <span className="iname">{entry.name}</span>
+        <span
+          className="iname"
+          data-testid="inbound-name"
+          title={label === entry.name ? label : `${label} (${entry.name})`}
+        >
+          {label}
+        </span>
         <span className="spacer" />
         <button
           type="button"

@@ -3,6 +3,7 @@ import type { LabStatus } from '../../../shared/lab-actions'
 import { lizardCommand, type LabAction } from '../../../shared/lab-actions'
 import { copyText } from '../format'
 import { actions, useApp } from '../store'
+import { ModelControls } from './LabCommands'
 
 const pollMs = 2000
 const outageMin = 5
@@ -17,13 +18,14 @@ function outageSeconds(text: string): number {
 
 /**
  * The embedded lab, driven from the window: fail over and back, a data-center outage, each chaos
- * switch, and the model's commands. Every button names the `lizard` command that does the same,
- * so what was tried here can be scripted.
+ * switch, and a form for each of the model's commands and writable properties. Every button names
+ * the `lizard` command that does the same, so what was tried here can be scripted.
  */
 export function LabPanel() {
   const lab = useApp((s) => s.info?.lab ?? null)
   const deviceId = useApp((s) => s.snapshot?.deviceId ?? 'failover_js')
   const busy = useApp((s) => !!s.pending['lab:act'])
+  const model = useApp((s) => s.info?.model ?? null)
   const [status, setStatus] = useState<LabStatus | null>(null)
   // The action last pointed at, not its command: the command is made at each render, so it always
   // names the lab's current address (a restarted lab listens on other ports).
@@ -35,9 +37,6 @@ export function LabPanel() {
   const [outageText, setOutageText] = useState('60')
   const [outageClamped, setOutageClamped] = useState(false)
   const outageHintId = useId()
-  const [message, setMessage] = useState('hello')
-  const [alarm, setAlarm] = useState('07:30:00')
-  const [fan, setFan] = useState(3)
   const running = lab?.status === 'running' && lab.controlUrl
 
   useEffect(() => {
@@ -206,48 +205,21 @@ export function LabPanel() {
           )}
         </div>
       </fieldset>
-      <fieldset>
-        <legend>Commands and properties</legend>
-        <div className="lab-row">
-          {button(
-            { action: 'invoke', method: 'echo', payload: { message } },
-            'lab-invoke-echo',
-            'Invoke echo',
-          )}
-          <input
-            aria-label="Echo message"
-            value={message}
-            maxLength={200}
-            onChange={(e) => setMessage(e.target.value)}
+      {model && (
+        <fieldset className="lab-model">
+          <legend>Commands and properties</legend>
+          <ModelControls
+            key={model.id}
+            model={model}
+            hooks={{
+              command,
+              disabled: !running || busy,
+              onShow: setShown,
+              onAct: (a) => void act(a),
+            }}
           />
-        </div>
-        <div className="lab-row">
-          {button(
-            { action: 'command', name: 'setAlarm', payload: { time: alarm } },
-            'lab-send-setalarm',
-            'Send setAlarm',
-          )}
-          <input
-            aria-label="Alarm time"
-            value={alarm}
-            maxLength={12}
-            onChange={(e) => setAlarm(e.target.value)}
-          />
-        </div>
-        <div className="lab-row">
-          {button(
-            { action: 'desired', patch: { fanSpeed: fan } },
-            'lab-set-fanspeed',
-            'Set fanSpeed',
-          )}
-          <input
-            type="number"
-            aria-label="Fan speed"
-            value={fan}
-            onChange={(e) => setFan(Math.round(Number(e.target.value) || 0))}
-          />
-        </div>
-      </fieldset>
+        </fieldset>
+      )}
       <div className="lab-command" data-testid="lab-command">
         <span className="muted small">In a terminal:</span>
         <code>{shownCommand}</code>

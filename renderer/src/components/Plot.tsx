@@ -1,130 +1,159 @@
-import { useMemo } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import type { TelemetrySample } from '../../../shared/domain'
 import { useNow } from '../hooks'
-import { plotModel, type PlotMarker, type PlotSeries } from '../plot-model'
+import { plotData, plotScales, type PlotMarker, type PlotSeries } from '../plot-model'
+import { seriesTextColors } from '../plot-series'
+import { canDrawCharts, createChart, type Chart } from './plot-chart'
 
-const box = { width: 360, height: 150, left: 34, right: 34, top: 8, bottom: 20 }
+const chartHeight = 130
+const fallbackWidth = 400
 
 interface Props {
-  samples: TelemetrySample[]
-  series: PlotSeries[]
+  samples: readonly TelemetrySample[]
+  /** At most a few; the same array until the choice changes (a new array makes a new chart). */
+  series: readonly PlotSeries[]
   /** Failovers and failbacks, drawn as vertical markers. */
-  markers?: PlotMarker[]
+  markers?: readonly PlotMarker[]
   /** Telemetry is switched off: said on the plot, not just implied by a flat line. */
   off?: boolean
   periodMs?: number
+  /** What an empty plot says instead of "Pick a field to plot" (a model with nothing numeric). */
+  emptyText?: string | undefined
 }
 
+const noMarkers: readonly PlotMarker[] = []
+
 /**
- * The live telemetry plot: time along the bottom, one value axis per series with the model's
- * units, the readings as lines that break where they stopped, and a marker at each failover and
- * failback so a gap can be read against the move that caused it.
+ * The live telemetry plot (uPlot): time along the bottom, a value axis per unit, the readings as
+ * lines that break where they stopped, a marker at each failover and failback; drag to zoom,
+ * double-click (or Reset zoom) for the whole window, hover for the values in the legend.
  */
-export function Plot({ samples, series, markers = [], off = false, periodMs = 5000 }: Props) {
+export function Plot({
+  samples,
+  series,
+  markers = noMarkers,
+  off = false,
+  periodMs = 5000,
+  emptyText,
+}: Props) {
   const now = useNow(1000)
-  const m = useMemo(
-    () => plotModel(samples, series, markers, box, now, periodMs),
-    [samples, series, markers, now, periodMs],
+  const canvasBox = useRef<HTMLDivElement>(null)
+  const legendBox = useRef<HTMLDivElement>(null)
+  const chart = useRef<Chart | null>(null)
+  const [width, setWidth] = useState(fallbackWidth)
+  const [zoomed, setZoomed] = useState(false)
+  const data = useMemo(
+    () => plotData(samples, series, markers, now, periodMs, width),
+    [samples, series, markers, now, periodMs, width],
   )
-  const { height: h, width: w, left, right, top, bottom } = box
-  const y0 = h - bottom
-  const described = series.map((s) => `${s.label}${s.unit ? ` (${s.unit})` : ''}`).join(' and ')
+
+  useEffect(() => {
+    const el = canvasBox.current
+    const legend = legendBox.current
+    if (!el || !legend || series.length === 0 || !canDrawCharts()) return
+    const c = createChart(
+      el,
+      legend,
+      series,
+      { width: el.clientWidth || fallbackWidth, height: chartHeight },
+      setZoomed,
+    )
+    // Its data comes from the effect below, which runs after this one whenever the series change.
+    chart.current = c
+    return () => {
+      chart.current = null
+      c.destroy()
+      setZoomed(false)
+    }
+  }, [series])
+
+  useEffect(() => {
+    chart.current?.update(data)
+  }, [data])
+
+  useEffect(() => {
+    const el = canvasBox.current
+    if (!el || typeof ResizeObserver === 'undefined') return
+    const ro = new ResizeObserver(([entry]) => {
+      const w = Math.round(entry?.contentRect.width ?? 0)
+      if (w <= 0) return
+      setWidth(w)
+      chart.current?.resize(w, chartHeight)
+    })
+    ro.observe(el)
+    return () => ro.disconnect()
+  }, [])
+
+  const scales = plotScales(series)
+  const described = series.map((s) => `${s.label}${s.unit ? ` (${s.unit})` : ''}`).join(', ')
+  const empty =
+    series.length === 0
+      ? (emptyText ?? 'Pick a field to plot')
+      : off
+        ? null
+        : data.points < 2
+          ? 'waiting for telemetry…'
+          : null
   return (
-    <svg
+    <figure
       className={off ? 'plot plot-off' : 'plot'}
-      viewBox={`0 0 ${w} ${h}`}
-      role="img"
-      aria-label={`${described} over time${off ? '; telemetry is switched off' : ''}`}
       data-testid="telemetry-plot"
       data-off={String(off)}
-      data-points={m.points}
+      data-points={data.points}
+      data-series={series.map((s) => s.key).join(' ')}
     >
-      <rect x={left} y={top} width={w - left - right} height={y0 - top} className="plot-bg" />
-      {m.series.map((s) =>
-        s.axis.ticks.map((t) => (
-          <g key={`${s.name}-${t.value}`} className={`plot-axis plot-axis-${s.side}`}>
-            {s.side === 'left' && (
-              <line x1={left} x2={w - right} y1={t.pos} y2={t.pos} className="plot-grid" />
-            )}
-            <text
-              x={s.side === 'left' ? left - 4 : w - right + 4}
-              y={t.pos + 3}
-              textAnchor={s.side === 'left' ? 'end' : 'start'}
-              className={`plot-tick ${s.className}`}
-            >
-              {t.text}
-            </text>
-          </g>
-        )),
-      )}
-      {m.series.map((s) =>
-        s.axis.unit ? (
-          <text
-            key={`${s.name}-unit`}
-            x={s.side === 'left' ? 2 : w - 2}
-            y={top + 8}
-            textAnchor={s.side === 'left' ? 'start' : 'end'}
-            className={`plot-unit ${s.className}`}
-            data-testid={`plot-unit-${s.name}`}
+      <div className="plot-units" aria-hidden="true">
+        {scales.slice(0, 2).map((sc, j) => (
+          <span
+            key={sc.key}
+            className={j === 0 ? 'plot-unit' : 'plot-unit plot-unit-right'}
+            style={
+              sc.series.length === 1
+                ? { color: seriesTextColors[sc.series[0]! % seriesTextColors.length] }
+                : undefined
+            }
+            data-testid={`plot-unit-${series[sc.series[0]!]!.key}`}
           >
-            {s.axis.unit}
-          </text>
-        ) : null,
-      )}
-      {m.time.ticks.map((t) => (
-        <text
-          key={t.value}
-          x={t.pos}
-          y={h - 6}
-          textAnchor="middle"
-          className="plot-tick"
-          data-testid="plot-time-tick"
-        >
-          {t.text}
-        </text>
-      ))}
-      {m.markers.map((mk, i) => (
-        <g
-          key={`${mk.kind}-${mk.at}`}
-          className={`plot-marker plot-marker-${mk.kind}`}
-          data-testid="plot-marker"
-          data-kind={mk.kind}
-        >
-          <title>{`${mk.kind} at ${new Date(mk.at).toLocaleTimeString()}`}</title>
-          <line x1={mk.x} x2={mk.x} y1={top} y2={y0} />
-          {/* Labels only where they have room; the line and its tooltip say it anyway. */}
-          {(i === m.markers.length - 1 || m.markers[i + 1]!.x - mk.x > 44) && (
-            <text x={mk.x + 2} y={top + 9} className="plot-marker-label">
-              {mk.kind}
-            </text>
-          )}
-        </g>
-      ))}
-      {m.series.map((s) =>
-        s.path ? <path key={s.name} d={s.path} className={`plot-line ${s.className}`} /> : null,
-      )}
-      {off ? (
-        <text
-          x={(left + w - right) / 2}
-          y={(top + y0) / 2}
-          textAnchor="middle"
-          className="plot-empty"
-          data-testid="plot-off"
-        >
+            {sc.unit}
+          </span>
+        ))}
+      </div>
+      <div
+        className="plot-canvas"
+        ref={canvasBox}
+        role="img"
+        aria-label={
+          series.length
+            ? `${described} over time${off ? '; telemetry is switched off' : ''}`
+            : 'Nothing plotted'
+        }
+      />
+      {off && (
+        <p className="plot-empty" data-testid="plot-off">
           Telemetry is switched off
-        </text>
-      ) : (
-        m.points < 2 && (
-          <text
-            x={(left + w - right) / 2}
-            y={(top + y0) / 2}
-            textAnchor="middle"
-            className="plot-empty"
-          >
-            waiting for telemetry…
-          </text>
-        )
+        </p>
       )}
-    </svg>
+      {empty && <p className="plot-empty">{empty}</p>}
+      <div className="plot-legend" ref={legendBox} />
+      {zoomed && (
+        <button
+          type="button"
+          className="link plot-reset"
+          data-testid="plot-reset-zoom"
+          onClick={() => chart.current?.resetZoom()}
+        >
+          Reset zoom
+        </button>
+      )}
+      {data.markers.length > 0 && (
+        <ul className="sr-only" aria-label="Failovers and failbacks in the plot">
+          {data.markers.map((m) => (
+            <li key={`${m.kind}-${m.at}`} data-testid="plot-marker" data-kind={m.kind}>
+              {m.kind} at {new Date(m.at).toLocaleTimeString()}
+            </li>
+          ))}
+        </ul>
+      )}
+    </figure>
   )
 }

@@ -1,11 +1,35 @@
 import { useMemo } from 'react'
+import { elementKey, type DeviceModel, type PropertyDef } from '../../../shared/dtdl/types'
+import { describeSchema } from '../../../shared/dtdl/values'
 import { clock, json } from '../format'
+import { asAck, byComponent, inboundLabel, twinValue } from '../model-view'
 import { useApp } from '../store'
+import { valueText } from '../value-text'
 import { responseText } from './Inbound'
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** Reported keys the model does not name (a previous template's, another tool's): shown, not hidden. */
+function unmodelled(reported: Record<string, unknown>, model: DeviceModel): string[] {
+  const components = new Set(model.components.map((c) => c.name))
+  const known = new Set(model.properties.map(elementKey))
+  const out = Object.keys(reported).filter(
+    (k) => !k.startsWith('$') && !components.has(k) && !known.has(k),
+  )
+  for (const c of components) {
+    const doc = reported[c]
+    if (!isObject(doc)) continue
+    for (const k of Object.keys(doc))
+      if (k !== '__t' && !known.has(elementKey({ component: c, name: k })))
+        out.push(elementKey({ component: c, name: k }))
+  }
+  return out
+}
 
 export function Properties() {
   const snapshot = useApp((s) => s.snapshot)
-  const model = useApp((s) => s.info?.model)
+  const model = useApp((s) => s.info?.model ?? null)
   const inbound = useApp((s) => s.inbound)
   const reportedLog = useApp((s) => s.reported)
   const desiredEdits = useMemo(
@@ -19,52 +43,73 @@ export function Properties() {
   const recentReports = reportedLog.slice(-6).reverse()
   const reported = snapshot?.reported ?? {}
   const desired = snapshot?.desired ?? {}
-  const props = model?.properties ?? []
-  const extra = Object.keys(reported).filter(
-    (k) => !k.startsWith('$') && !props.some((p) => p.name === k),
-  )
+  const groups = useMemo(() => (model ? byComponent(model.properties, model) : []), [model])
+  const extra = model ? unmodelled(reported, model) : []
+  const headed = groups.length > 1
 
   return (
     <section className="card properties" aria-label="Properties">
       <div className="card-head">
         <h2>Properties</h2>
       </div>
-      <table className="props" data-testid="reported-values">
-        <thead>
-          <tr>
-            <th>property</th>
-            <th>reported</th>
-            <th>desired</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.map((p) => (
-            <tr key={p.name} data-testid={`property-${p.name}`}>
-              <td>
-                {p.displayName}
-                {p.writable && <span className="chip chip-desired small">writable</span>}
-              </td>
-              <td className="mono">{showValue(reported[p.name])}</td>
-              <td className="mono">{p.writable ? showValue(desired[p.name]) : ''}</td>
+      <div className="props-wrap" tabIndex={0} role="region" aria-label="Property values">
+        <table className="props" data-testid="reported-values">
+          <thead>
+            <tr>
+              <th scope="col">property</th>
+              <th scope="col">reported</th>
+              <th scope="col">desired</th>
             </tr>
+          </thead>
+          {groups.map((g) => (
+            <tbody
+              key={g.component ?? ''}
+              data-testid="property-group"
+              data-component={g.component ?? ''}
+            >
+              {headed && (
+                <tr className="props-group">
+                  <th colSpan={3} scope="colgroup">
+                    {g.label}
+                  </th>
+                </tr>
+              )}
+              {g.items.map((p) => (
+                <PropertyRow
+                  key={elementKey(p)}
+                  p={p}
+                  reported={twinValue(reported, p.component, p.name)}
+                  desired={twinValue(desired, p.component, p.name)}
+                />
+              ))}
+            </tbody>
           ))}
-          {extra.map((k) => (
-            <tr key={k}>
-              <td>{k}</td>
-              <td className="mono">{showValue(reported[k])}</td>
-              <td />
-            </tr>
-          ))}
-        </tbody>
-      </table>
+          {extra.length > 0 && (
+            <tbody>
+              {extra.map((k) => {
+                const [c, n] = k.includes('/') ? k.split('/', 2) : [null, k]
+                return (
+                  <tr key={k} data-testid={`property-${k}`}>
+                    <td className="muted" title="not in the model">
+                      {k}
+                    </td>
+                    <td className="mono">{json(twinValue(reported, c ?? null, n!), 40)}</td>
+                    <td />
+                  </tr>
+                )
+              })}
+            </tbody>
+          )}
+        </table>
+      </div>
       <h3>Desired edits</h3>
       <ul className="edits" data-testid="desired-list" tabIndex={0} aria-label="Desired edits">
         {desiredEdits.length === 0 && <li className="empty">None yet.</li>}
         {desiredEdits.map((e) => (
           <li key={e.id} data-testid="desired-row" data-name={e.name}>
             <span className="mono muted">{clock(e.at, false)}</span>
-            <span className="mono">
-              {e.name}={json(e.payload, 40)}
+            <span className="mono" title={e.name}>
+              {model ? inboundLabel(e, model) : e.name}={json(e.payload, 40)}
             </span>
             <span className={e.response.status === 200 ? 'resp resp-ok' : 'resp resp-bad'}>
               {responseText(e)}
@@ -87,13 +132,44 @@ export function Properties() {
   )
 }
 
-/** Reported values of writable properties are acks ({ value, ac, av, ad }); show the value. */
-function showValue(v: unknown): string {
-  if (v === undefined) return '—'
-  if (v && typeof v === 'object' && 'value' in v && 'ac' in v) {
-    const a = v as { value: unknown; ac: unknown }
-    return `${json(a.value, 30)} (ac ${String(a.ac)})`
-  }
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(2)
-  return json(v, 40)
+/** One property: its reported value (for a writable one, the acknowledgement: value and status). */
+function PropertyRow({
+  p,
+  reported,
+  desired,
+}: {
+  p: PropertyDef
+  reported: unknown
+  desired: unknown
+}) {
+  const key = elementKey(p)
+  const ack = p.writable ? asAck(reported) : null
+  return (
+    <tr data-testid={`property-${key}`}>
+      <td title={`${p.name}: ${describeSchema(p.schema)}`}>
+        {p.displayName}
+        {p.writable && <span className="chip chip-desired small">writable</span>}
+      </td>
+      <td className="mono" data-testid={`property-reported-${key}`}>
+        {ack ? (
+          <>
+            {valueText(ack.value, p.schema, 30)}{' '}
+            <span
+              className={ack.ac >= 200 && ack.ac < 300 ? 'ack resp-ok small' : 'ack resp-bad small'}
+              data-testid={`property-ack-${key}`}
+              title={ack.ad}
+            >
+              ac {ack.ac}
+              {ack.av !== undefined ? ` v${ack.av}` : ''}
+            </span>
+          </>
+        ) : (
+          valueText(reported, p.schema, 30)
+        )}
+      </td>
+      <td className="mono" data-testid={`property-desired-${key}`}>
+        {p.writable ? valueText(desired, p.schema, 30) : ''}
+      </td>
+    </tr>
+  )
 }

@@ -10,6 +10,7 @@ import {
   type SettingsInput,
 } from '../../../shared/settings'
 import { actions, useApp } from '../store'
+import { TemplateSection } from './TemplateSection'
 
 type Field = keyof SettingsInput
 type Errors = Partial<Record<Field | 'form', string>>
@@ -339,6 +340,7 @@ function SettingsForm() {
             </Labelled>
           </div>
           <TextField k="modelId" label="Model id" form={form} errors={errors} set={set} />
+          <TemplateSection />
           <TextField
             k="provisioningHost"
             label="Provisioning host"

@@ -1,22 +1,21 @@
-import { useMemo } from 'react'
-import { unitSymbol } from '../../../shared/model'
-import { useApp } from '../store'
+import { useMemo, useState } from 'react'
+import { elementKey } from '../../../shared/dtdl/types'
+import { describeSchema, unitSymbol } from '../../../shared/dtdl/values'
 import { clock } from '../format'
+import { latestValues } from '../latest-values'
+import { byComponent } from '../model-view'
 import type { PlotMarker } from '../plot-model'
+import { defaultPlotKeys, plottableSeries, seriesColors } from '../plot-series'
+import { useApp } from '../store'
+import { valueText } from '../value-text'
 import { Plot } from './Plot'
-
-const seriesClasses = ['s1', 's2', 's3', 's4']
-/** Until the model arrives: the reference samples' two readings. */
-const defaultFields = [
-  { name: 'temp', displayName: 'Temperature', schema: 'double' as const },
-  { name: 'humidity', displayName: 'Humidity', schema: 'double' as const },
-]
+import { PlotChooser } from './PlotChooser'
 
 export function Telemetry() {
   const snapshot = useApp((s) => s.snapshot)
   const samples = useApp((s) => s.telemetry)
   const timeline = useApp((s) => s.timeline)
-  const model = useApp((s) => s.info?.model)
+  const model = useApp((s) => s.info?.model ?? null)
   // Where each failover and failback landed: the plot marks them so a gap reads against its cause.
   const markers = useMemo(
     () =>
@@ -26,19 +25,37 @@ export function Telemetry() {
     [timeline],
   )
   const off = snapshot ? !snapshot.behaviours.telemetry : false
-  const last = snapshot?.lastTelemetry ?? samples[samples.length - 1] ?? null
-  const fields = model?.telemetry ?? defaultFields
+  const newest = snapshot?.lastTelemetry ?? null
+  const last = newest ?? samples[samples.length - 1] ?? null
   const c = snapshot?.counters
+
+  const groups = useMemo(() => (model ? byComponent(model.telemetry, model) : []), [model])
+  const values = useMemo(
+    () => latestValues(samples, newest, model?.telemetry ?? []),
+    [samples, newest, model],
+  )
+  const plottable = useMemo(() => (model ? plottableSeries(model) : []), [model])
+  const plotGroups = useMemo(() => (model ? byComponent(plottable, model) : []), [plottable, model])
+  // The choice belongs to the model it was made for: another template starts from its default.
+  const [choice, setChoice] = useState<{ modelId: string; keys: string[] } | null>(null)
+  const chosenText = (
+    choice && choice.modelId === model?.id
+      ? choice.keys.filter((k) => plottable.some((p) => p.key === k))
+      : defaultPlotKeys(plottable)
+  ).join('\n')
   const series = useMemo(
     () =>
-      fields.map((f, i) => ({
-        name: f.name,
-        label: f.displayName,
-        unit: unitSymbol('unit' in f ? f.unit : undefined),
-        className: seriesClasses[i % seriesClasses.length]!,
-      })),
-    [fields],
+      chosenText
+        .split('\n')
+        .filter(Boolean)
+        .map((k) => plottable.find((p) => p.key === k)!),
+    [chosenText, plottable],
   )
+  const colorOf = (key: string) => {
+    const i = series.findIndex((s) => s.key === key)
+    return i < 0 ? undefined : seriesColors[i % seriesColors.length]
+  }
+  const headed = groups.length > 1
 
   return (
     <section className="card telemetry" aria-label="Telemetry">
@@ -55,27 +72,64 @@ export function Telemetry() {
           </span>
         )}
       </div>
-      <div className="values">
-        {fields.map((f, i) => (
-          <div key={f.name} className={`value ${seriesClasses[i % seriesClasses.length]}`}>
-            <span className="value-label">{f.displayName}</span>
-            <span className="value-number" data-testid={`telemetry-${f.name}`}>
-              {last && typeof last.values[f.name] === 'number'
-                ? last.values[f.name]!.toFixed(1)
-                : '—'}
-              {'unit' in f && f.unit ? (
-                <span className="value-unit">{unitSymbol(f.unit)}</span>
-              ) : null}
-            </span>
+      <div
+        className="value-groups"
+        data-testid="telemetry-values"
+        tabIndex={0}
+        role="region"
+        aria-label="Latest values"
+      >
+        {groups.map((g) => (
+          <div
+            key={g.component ?? ''}
+            className="value-group"
+            data-testid="telemetry-group"
+            data-component={g.component ?? ''}
+          >
+            {headed && <h3 className="value-group-head">{g.label}</h3>}
+            <div className="values">
+              {g.items.map((t) => {
+                const key = elementKey(t)
+                const unit = unitSymbol(t.unit)
+                const color = colorOf(key)
+                const v = values.get(key)
+                return (
+                  <div
+                    key={key}
+                    className={color ? 'value value-plotted' : 'value'}
+                    style={color ? { borderColor: color } : undefined}
+                    title={`${t.name}: ${describeSchema(t.schema)}`}
+                  >
+                    <span className="value-label">{t.displayName}</span>
+                    <span
+                      className="value-number"
+                      data-testid={`telemetry-${key}`}
+                      title={valueText(v, t.schema, 400)}
+                    >
+                      {valueText(v, t.schema, 24)}
+                      {unit && v !== undefined ? <span className="value-unit">{unit}</span> : null}
+                    </span>
+                  </div>
+                )
+              })}
+            </div>
           </div>
         ))}
       </div>
+      {plottable.length > 0 && (
+        <PlotChooser
+          groups={plotGroups}
+          chosen={series.map((s) => s.key)}
+          onChange={(keys) => model && setChoice({ modelId: model.id, keys })}
+        />
+      )}
       <Plot
         samples={samples}
         series={series}
         markers={markers}
         off={off}
         periodMs={snapshot?.periods.telemetryMs ?? 5000}
+        emptyText={model && plottable.length === 0 ? 'No numeric telemetry to plot' : undefined}
       />
       <div className="counters">
         <Counter label="sent" testId="counter-sent" value={c?.telemetrySent} />

@@ -108,7 +108,7 @@ describe('a request too large for the socket', () => {
     const r = await web.api.settingsSave({
       idScope: '0ne00ABCDEF',
       keyKind: 'group',
-      key: 'A'.repeat(5 << 20),
+      key: 'A'.repeat(17 << 20),
       deviceId: 'd',
       modelId: 'dtmi:x;1',
       provisioningHost: 'h',

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { InboundEntry } from '../../../shared/domain'
 import { responseText, responseTone } from '../../../renderer/src/components/Inbound'
+import { inboundLabel } from '../../../renderer/src/model-view'
+import { controllerModel } from './models'
 
 const entry = (e: Partial<InboundEntry>): InboundEntry => ({
   id: 1,
@@ -29,5 +31,24 @@ describe('an inbound row says what we answered', () => {
     expect([responseText(held), responseTone(held)]).toEqual(['held', 'neutral'])
     const rejected = entry({ kind: 'c2d', response: { status: 0, outcome: 'rejected' } })
     expect(responseTone(rejected)).toBe('bad')
+  })
+})
+
+describe('an inbound row names what it is about in the model’s words', () => {
+  it('splits a component’s command into component and command, by their display names', () => {
+    const label = (kind: InboundEntry['kind'], name: string) =>
+      inboundLabel({ kind, name }, controllerModel)
+    expect(label('method', 'thermostat1*getMaxMinReport')).toBe(
+      'Thermostat One · Get Max-Min report',
+    )
+    expect(label('c2d', 'thermostat2*setMode')).toBe('Thermostat Two · Set mode')
+    expect(label('method', 'reboot')).toBe('Reboot')
+    // Not in the model: the component still reads as one, an unknown name stays as it came.
+    expect(label('method', 'thermostat1*selfTest')).toBe('Thermostat One · selfTest')
+    expect(label('method', 'nosuch*thing')).toBe('nosuch*thing')
+    expect(label('desired', 'thermostat1.targetTemperature')).toBe(
+      'Thermostat One · Target Temperature',
+    )
+    expect(label('desired', 'mode')).toBe('Mode')
   })
 })
