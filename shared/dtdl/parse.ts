@@ -92,6 +92,7 @@ class Reader {
   private readonly interfaces = new Map<string, IfaceEntry>()
   private readonly schemas = new Map<string, SchemaEntry>()
   private readonly resolved = new Set<string>()
+  private readonly fetched = new Map<string, { name: string; defines: string[] }>()
   readonly problems = new Problems()
   readonly warnings = new Problems()
   private elements = 0
@@ -178,8 +179,7 @@ class Reader {
   private index(r: Json, file: string, path: string, version: 2 | 3): string | null {
     const id = r['@id']
     // IoT Central marks some interfaces with more types: ["Interface", "NamedInterface"].
-    const type = r['@type']
-    if (type !== 'Interface' && !(Array.isArray(type) && type.includes('Interface'))) {
+    if (!isInterfaceType(r['@type'])) {
       this.problems.add(file, at(path, '@type'), `expected "Interface", got ${show(r['@type'])}`)
       return null
     }
@@ -188,6 +188,15 @@ class Reader {
         file,
         at(path, '@id'),
         `${show(id)} is not a DTMI (dtmi:com:example:Thing;1)`,
+      )
+      return null
+    }
+    // DTDL v2 needs a whole version on an interface; v3 allows none or a minor one (;1.2).
+    if (version === 2 && !/;[1-9][0-9]{0,8}$/.test(id)) {
+      this.problems.add(
+        file,
+        at(path, '@id'),
+        `${show(id)} is not a DTMI in DTDL v2: it needs a whole version such as ;1 (minor versions need v3)`,
       )
       return null
     }
@@ -228,7 +237,7 @@ class Reader {
     const contents = r['contents']
     if (Array.isArray(contents))
       contents.forEach((c, i) => {
-        if (isObject(c) && isObject(c['schema']) && c['schema']['@type'] === 'Interface')
+        if (isObject(c) && isObject(c['schema']) && isInterfaceType(c['schema']['@type']))
           this.index(
             c['schema'],
             file,
@@ -251,7 +260,15 @@ class Reader {
     if (!this.resolve || this.resolved.has(id)) return
     this.resolved.add(id)
     const doc = this.resolve(id)
-    if (doc) this.addDocument(doc)
+    if (doc) this.fetched.set(id, { name: doc.name, defines: this.addDocument(doc) })
+  }
+
+  /** Why a DTMI was not found, naming what the models folder's file for it defines instead. */
+  missing(id: string): string {
+    const f = this.fetched.get(id)
+    if (f && !f.defines.includes(id))
+      return `${id} is not defined: ${f.name} in the models folder defines ${f.defines.join(', ') || 'no interface'} instead (DTMIs are case-sensitive)`
+    return missing(id)
   }
 
   /** The interface the device is: the first one nothing else in the first document uses. */
@@ -262,6 +279,19 @@ class Reader {
       for (const ref of references(e.json)) used.add(ref)
     }
     return top.find((id) => !used.has(id)) ?? top[0] ?? null
+  }
+
+  /** Whether the interface `id` is reached from `from` through its components or extends. */
+  uses(from: string, id: string, seen = new Set<string>()): boolean {
+    if (seen.has(from)) return false
+    seen.add(from)
+    const e = this.interfaces.get(from)
+    if (!e) return false
+    return references(e.json).some((r) => r === id || this.uses(r, id, seen))
+  }
+
+  pathOf(id: string): string {
+    return this.interfaces.get(id)?.path ?? ''
   }
 
   build(rootId: string): DeviceModel {
@@ -278,7 +308,7 @@ class Reader {
       leftToCloud: [],
       notEmulated: [],
     }
-    const contents = this.contentsOf(root, [])
+    const contents = once(this.contentsOf(root, []))
     const names = new Map<string, string>()
     for (const c of contents) {
       this.unique(names, c, root)
@@ -290,7 +320,7 @@ class Reader {
       if (!comp) continue
       model.components.push(comp.def)
       const inner = new Map<string, string>()
-      for (const ic of this.contentsOf(comp.iface, [])) {
+      for (const ic of once(this.contentsOf(comp.iface, []))) {
         this.unique(inner, ic, comp.iface)
         if (ic.kind === 'Component') {
           model.notEmulated.push({
@@ -358,7 +388,7 @@ class Reader {
           'extends names an interface by DTMI or defines it inline',
         )
       const base = this.find(xid)
-      if (!base) return this.problems.add(e.file, p, missing(xid))
+      if (!base) return this.problems.add(e.file, p, this.missing(xid))
       out.push(...this.contentsOf(base, [...chain, id]))
     })
     const contents = e.json['contents']
@@ -436,9 +466,12 @@ class Reader {
       )
       return null
     }
+    // IoT Central adds co-types of its own (NumberValue, Initialized, Cloud…) beside DTDL's
+    // semantic type (Temperature…): the semantic type is the one that is not one of those.
     const semantic = types
       .filter((t) => t !== kinds[0])
       .map((t) => t.replace(/^SemanticType\//, ''))
+      .sort((a, b) => Number(centralCoType.test(a)) - Number(centralCoType.test(b)))
     return { kind: kinds[0]!, name, json: c, semantic, file, path, owner }
   }
 
@@ -455,7 +488,7 @@ class Reader {
     }
     const iface = this.find(id)
     if (!iface) {
-      this.problems.add(c.file, at(c.path, 'schema'), missing(id))
+      this.problems.add(c.file, at(c.path, 'schema'), this.missing(id))
       return null
     }
     return {
@@ -683,6 +716,7 @@ class Reader {
         }
         const fields: Field[] = []
         let bad = false
+        let skip = false
         const names = new Set<string>()
         raw.forEach((f, i) => {
           const p = `${at(path, 'fields')}[${i}]`
@@ -695,12 +729,15 @@ class Reader {
             this.problems.add(file, at(p, 'name'), `field "${name}" is defined twice`)
           names.add(name)
           const fs = this.schema((f as Json)['schema'], c, at(p, 'schema'), use, depth + 1, seen)
+          if (fs === 'skip') skip = true
           if (fs === 'skip' || fs === null) {
             bad = true
             return
           }
           fields.push({ name, displayName: label((f as Json)['displayName'], name), schema: fs })
         })
+        // A field the device cannot generate makes the whole element one it does not emulate.
+        if (skip) return 'skip'
         return bad ? null : { kind: 'object', fields }
       }
       case 'Map': {
@@ -770,6 +807,12 @@ interface Content {
   owner: IfaceEntry
 }
 
+/** An interface reached twice through extends (a diamond) gives its contents once. */
+function once(contents: Content[]): Content[] {
+  const seen = new Set<Json>()
+  return contents.filter((c) => !seen.has(c.json) && (seen.add(c.json), true))
+}
+
 function notGenerated(model: DeviceModel, c: Content, where: string): void {
   const aside: Aside = {
     path: c.path,
@@ -801,6 +844,13 @@ function references(j: Json): string[] {
 
 const v1Refusal =
   "DTDL v1 (IoT Central's older capability models) is not supported: export the template again from IoT Central, which writes DTDL v2"
+
+/** IoT Central's co-types: not semantic types, they say how its UI treats a value. */
+const centralCoType = /^(\w+Value|Initialized|Cloud|Historized|Overridable|Editable)$/
+
+/** IoT Central marks some interfaces with more types: ["Interface", "NamedInterface"]. */
+const isInterfaceType = (t: unknown) =>
+  t === 'Interface' || (Array.isArray(t) && t.includes('Interface'))
 
 const at = (path: string, key: string) => (path ? `${path}.${key}` : key)
 
@@ -869,6 +919,14 @@ export function loadModel(docs: ModelDocument[], options: LoadOptions = {}): Mod
       return { ok: false, problems: reader.problems.list }
     }
     const model = reader.build(rootId)
+    // Interfaces the file defines that the device model does not use are said, not dropped.
+    for (const id of top)
+      if (id !== rootId && !reader.uses(rootId, id))
+        model.notEmulated.push({
+          path: reader.pathOf(id),
+          what: `interface ${id}`,
+          why: `defined in the file but not used by ${rootId}, the device model (the first interface nothing else uses)`,
+        })
     if (reader.problems.list.length > 0) return { ok: false, problems: reader.problems.list }
     if (model.telemetry.length + model.properties.length + model.commands.length === 0)
       reader.warnings.add(docs[0]!.name, '', 'the model has nothing a device sends or answers')

@@ -5,8 +5,18 @@ export { unitSymbol } from './text'
 // Whether a JSON value is what a schema says, in IoT Central's JSON encoding of each schema, with
 // the reason (and where inside the value) when it is not.
 
-const timeRe = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$/
-const dateRe = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
+// RFC 3339 full-time (DTDL's `time`), seconds optional as IoT Central's forms send them.
+const timeRe = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?$/i
+const dateRe = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
+
+/** A calendar date that exists: 2026-02-30 does not (Date.parse would roll it into March). */
+function realDate(text: string): boolean {
+  const m = dateRe.exec(text)
+  if (!m) return false
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate()
+  return d <= days
+}
 const durationRe =
   /^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/
 const uuidRe = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
@@ -69,14 +79,17 @@ function primitive(value: unknown, s: PrimitiveSchema): string | null {
     case 'time':
       return typeof value === 'string' && timeRe.test(value)
         ? null
-        : `expected a time (hh:mm[:ss]), got ${describe(value)}`
+        : `expected a time (hh:mm[:ss][Z|±hh:mm]), got ${describe(value)}`
     case 'date':
-      return typeof value === 'string' && dateRe.test(value)
+      return typeof value === 'string' && realDate(value)
         ? null
         : `expected a date (yyyy-mm-dd), got ${describe(value)}`
     case 'dateTime':
       return typeof value === 'string' &&
-        /^\d{4}-\d{2}-\d{2}T/.test(value) &&
+        realDate(value.slice(0, 10)) &&
+        /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?$/i.test(
+          value,
+        ) &&
         !Number.isNaN(Date.parse(value))
         ? null
         : `expected a date-time (ISO 8601, 2026-12-06T18:00:00Z), got ${describe(value)}`

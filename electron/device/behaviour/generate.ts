@@ -77,20 +77,34 @@ const integerBounds: Record<string, [number, number]> = {
   unsignedLong: [0, 2 ** 53 - 1],
 }
 
-/** Strings that look like what their name says (the DeviceInformation interface's among them). */
-const wordStrings: [RegExp, string | ((n: number) => string)][] = [
-  [/manufacturer/i, 'Contoso'],
-  [/^model$|modelName/i, 'Lizard-Proof 3000'],
-  [/sw|software|firmware|version/i, '1.4.2'],
-  [/osName|^os$/i, 'Linux'],
-  [/architecture/i, 'x86_64'],
-  [/serial/i, 'SN-0042-7731'],
-  [/status|state/i, (n) => ['ok', 'ok', 'busy', 'ok'][n % 4]!],
-  [/mac/i, '00:1A:2B:3C:4D:5E'],
-  [/ip/i, '10.0.0.42'],
-  [/name/i, 'device'],
-  [/message|text|note/i, (n) => `reading ${n}`],
+/**
+ * Strings that look like what their name says (the DeviceInformation interface's among them),
+ * matched on the words of the name (`swVersion` → sw, version), not on letters inside a word.
+ */
+const wordStrings: [(words: string[]) => boolean, string | ((n: number) => string)][] = [
+  [(w) => w.includes('manufacturer'), 'Contoso'],
+  [(w) => w.length === 1 && w[0] === 'model', 'Lizard-Proof 3000'],
+  [(w) => w.includes('model') && w.includes('name'), 'Lizard-Proof 3000'],
+  [(w) => w.some((x) => ['sw', 'software', 'firmware', 'fw', 'version'].includes(x)), '1.4.2'],
+  [(w) => w.includes('os'), 'Linux'],
+  [(w) => w.includes('architecture'), 'x86_64'],
+  [(w) => w.includes('serial'), 'SN-0042-7731'],
+  [(w) => w.includes('status') || w.includes('state'), (n) => ['ok', 'ok', 'busy', 'ok'][n % 4]!],
+  [(w) => w.includes('mac'), '00:1A:2B:3C:4D:5E'],
+  [(w) => w.includes('ip'), '10.0.0.42'],
+  [(w) => w.includes('message') || w.includes('text') || w.includes('note'), (n) => `reading ${n}`],
+  [(w) => w.includes('name'), 'device'],
 ]
+
+/** The words of a DTDL name: camelCase, PascalCase and snake_case split, lower-cased. */
+export function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[\s_]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase())
+}
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits
 
@@ -206,7 +220,8 @@ export function sourceFor(schema: Schema, hints: Hints, random: Random, depth = 
     case 'boolean':
       return new Computed((n) => Math.floor(n / 4) % 2 === 0)
     case 'string': {
-      const hit = wordStrings.find(([re]) => re.test(hints.name))?.[1]
+      const words = nameWords(hints.name)
+      const hit = wordStrings.find(([match]) => match(words))?.[1]
       if (typeof hit === 'string') return new Cycle([hit])
       return new Computed(hit ?? ((n) => `${hints.name}-${n}`))
     }

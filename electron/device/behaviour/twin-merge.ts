@@ -9,8 +9,10 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 export function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete target[k]
-    else if (isObject(v) && isObject(target[k]) && !('ac' in v && 'value' in v)) {
-      const inner = { ...(target[k] as Record<string, unknown>) }
+    else if (isObject(v) && !('ac' in v && 'value' in v)) {
+      // A new or replaced object is built the same way: IoT Hub keeps no nulls, and the patch's
+      // own objects are never shared with what is kept.
+      const inner = isObject(target[k]) ? { ...(target[k] as Record<string, unknown>) } : {}
       mergePatch(inner, v)
       target[k] = inner
     } else target[k] = v
