@@ -6,9 +6,10 @@ import type { Plugin } from 'vite'
 
 // main:     electron/main/index.ts → out/main/index.js (ESM; dependencies stay in node_modules),
 //           built with the Node programs the app and a checkout run without tsx:
-//           out/cli/lizard.js, out/cli/lab.js, out/cli/web.js and out/lab/worker.js. Shared code
-//           goes to out/chunks/: every file sits two folders below the root (the repo, or the
-//           root of app.asar), so a bundle's `../..` finds failover.json and out/renderer.
+//           out/cli/lizard.js, out/cli/fleet.js, out/cli/lab.js, out/cli/web.js and
+//           out/lab/worker.js. Shared code goes to out/chunks/: every file sits two folders below
+//           the root (the repo, or the root of app.asar), so a bundle's `../..` finds
+//           failover.json and out/renderer.
 // preload:  electron/preload/index.ts → out/preload/index.cjs (one CommonJS file: sandboxed
 //           preloads cannot load ESM or require anything but electron and a few built-ins)
 // renderer: renderer/ → out/renderer (served by Electron from file:// and by the web shell)
@@ -38,6 +39,7 @@ export default defineConfig({
         input: {
           'main/index': resolve(root, 'electron/main/index.ts'),
           'cli/lizard': resolve(root, 'scripts/entries/lizard.ts'),
+          'cli/fleet': resolve(root, 'scripts/entries/fleet.ts'),
           'cli/lab': resolve(root, 'lab/main.ts'),
           'cli/web': resolve(root, 'electron/web/cli.ts'),
           'lab/worker': resolve(root, 'lab/worker.ts'),

@@ -137,7 +137,14 @@ export async function runProcesses(args: RunArgs, io: CliIo): Promise<number> {
         ready: false,
         progress: null,
         lastLines: [],
-        exit: new Promise((r) => proc.once('exit', (code) => r(code))),
+        exit: new Promise((r) =>
+          proc.once('exit', (code) => {
+            // One shard that cannot run (a refused key, say) means the fleet is not what was
+            // asked for: the others stop too, and report what they have.
+            if (code === exitCodes.runtime || code === exitCodes.usage) stopAll()
+            r(code)
+          }),
+        ),
       }
       proc.stderr?.setEncoding('utf8')
       let partial = ''
@@ -161,35 +168,39 @@ export async function runProcesses(args: RunArgs, io: CliIo): Promise<number> {
     const startAt = Date.now() + 500
     for (const c of children)
       if (c.proc.connected) c.proc.send({ type: 'start', at: startAt } satisfies ToChild)
+    /** A shard that has not said how it is doing yet: all its devices still starting. */
+    const blank = (c: Child): FleetProgress => {
+      const r = shardRange(args.devices, args.processes, c.i)
+      return {
+        devices: r.to - r.from,
+        started: 0,
+        connected: {},
+        moving: 0,
+        starting: r.to - r.from,
+        failed: 0,
+        throttledNow: 0,
+        throttles: 0,
+        registrations: 0,
+        moves: 0,
+        produced: 0,
+      }
+    }
+    const total = () => sumProgress(children.map((c) => c.progress ?? blank(c)))
     const runner =
       args.scenario && t.lab
         ? new ScenarioRunner(t.lab, args.scenario, {
             prefix: args.prefix,
             devices: args.devices,
             log: say,
+            starting: () => total().starting,
           })
         : null
     runner?.start(startAt)
-    const blank = (c: Child): FleetProgress => ({
-      devices:
-        shardRange(args.devices, args.processes, c.i).to -
-        shardRange(args.devices, args.processes, c.i).from,
-      started: 0,
-      connected: {},
-      moving: 0,
-      starting: 0,
-      failed: 0,
-      throttledNow: 0,
-      throttles: 0,
-      registrations: 0,
-      moves: 0,
-      produced: 0,
-    })
     printer = new ProgressPrinter(
       io.stderr,
       args.json ? 'json' : io.stderrIsTTY ? 'tty' : 'plain',
       () => ({
-        progress: sumProgress(children.map((c) => c.progress ?? blank(c))),
+        progress: total(),
         elapsedMs: Date.now() - startAt,
         durationMs: args.durationMs,
       }),
@@ -203,7 +214,8 @@ export async function runProcesses(args: RunArgs, io: CliIo): Promise<number> {
     const codes = await Promise.all(children.map((c) => c.exit))
     signal.removeEventListener('abort', onAbort)
     await runner?.stop()
-    printer.stop()
+    const reported = [exitCodes.ok, exitCodes.lost, exitCodes.interrupted] as (number | null)[]
+    printer.stop(codes.some((c) => reported.includes(c)))
     printer = null
     if (!target.embedded) await runner?.undo()
 

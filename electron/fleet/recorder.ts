@@ -47,6 +47,7 @@ export class DeviceRecorder {
   movesDropped = 0
   /** Registrations it took to connect the first time (not a move's cost). */
   initialRegistrations: number | null = null
+  firstConnectedAt: number | null = null
   registrations = 0
   throttles = 0
   /** Outbox items made this run (telemetry messages and reported patches), from the events. */
@@ -133,7 +134,10 @@ export class DeviceRecorder {
     e: TimelineEntry,
     cause: Extract<TimelineEntry['cause'], { code: 'connected' }>,
   ) {
-    if (this.initialRegistrations === null) this.initialRegistrations = this.segment.registrations
+    if (this.initialRegistrations === null) {
+      this.initialRegistrations = this.segment.registrations
+      this.firstConnectedAt = e.at
+    }
     if (cause.move && cause.from) {
       const move: MoveRaw = {
         kind: cause.move,

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { MoveKind } from '../../shared/timeline'
 import { fleetLimits } from './limits'
+import { type Percentiles, percentiles } from './percentiles'
 import type { AwayRaw, MoveRaw } from './recorder'
 import type { IndexRange } from './shards'
 import { type FleetEvent, type Wave, computeWaves, round2, sortEvents } from './waves'
@@ -34,8 +35,9 @@ export interface DeviceReport {
   /** Links taken up again after a loss, moves or not (a hub back before DPS noticed: no move). */
   reconnects: number
   registrations: number
-  /** Registrations the first connection took. */
+  /** Registrations the first connection took, and when it was made. */
   initialRegistrations: number | null
+  firstConnectedAt: number | null
   throttled: number
   dpsErrors: number
   /** Outbox items (telemetry and reported patches) made this run, plus any left from before. */
@@ -58,6 +60,8 @@ export interface ProcessFigures {
   cpuSystemMs: number
   /** Uncaught exceptions the process contained (SDK callbacks), by the sessions it restarted. */
   faults: number
+  /** How late the event loop ran its callbacks: past tens of ms, the process holds too many. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number }
 }
 
 export type Ending = 'completed' | 'interrupted' | 'failed'
@@ -91,6 +95,8 @@ export interface FleetMeta {
 
 export interface Totals {
   devices: number
+  /** The fleet's start → each device's first connection. */
+  firstConnectMs: Percentiles
   connectedAtEnd: Record<string, number>
   notConnectedAtEnd: number
   movedDevices: number
@@ -124,18 +130,23 @@ export interface FleetReport {
 }
 
 /** The derived part, from devices and events. */
-export function derive(devices: DeviceReport[], events: FleetEvent[]) {
+export function derive(devices: DeviceReport[], events: FleetEvent[], startedAt: number) {
   const sorted = sortEvents(events)
   const waves = computeWaves(
     devices.map((d) => ({ id: d.id, home: d.home, moves: d.moves, away: d.away })),
     sorted,
   )
-  return { events: sorted, totals: totalsOf(devices), waves }
+  return { events: sorted, totals: totalsOf(devices, startedAt), waves }
 }
 
-export function totalsOf(devices: DeviceReport[]): Totals {
+export function totalsOf(devices: DeviceReport[], startedAt: number): Totals {
+  const first = devices.filter((d) => d.firstConnectedAt !== null)
   const t: Totals = {
     devices: devices.length,
+    firstConnectMs: percentiles(
+      first.map((d) => Math.max(0, d.firstConnectedAt! - startedAt)),
+      devices.length - first.length,
+    ),
     connectedAtEnd: {},
     notConnectedAtEnd: 0,
     movedDevices: 0,
@@ -191,7 +202,7 @@ export function buildReport(
     kind: reportKind,
     version: reportVersion,
     fleet,
-    ...derive(sortedDevices, events),
+    ...derive(sortedDevices, events, Date.parse(fleet.startedAt)),
     processes,
     devices: sortedDevices,
     notes,
@@ -240,6 +251,7 @@ const deviceSchema = z.strictObject({
   reconnects: count,
   registrations: count,
   initialRegistrations: count.nullable(),
+  firstConnectedAt: time.nullable(),
   throttled: count,
   dpsErrors: count,
   produced: count,
@@ -296,6 +308,7 @@ const processSchema = z.strictObject({
   cpuUserMs: count,
   cpuSystemMs: count,
   faults: count,
+  eventLoopDelayMs: z.strictObject({ p50: ms, p99: ms, max: ms }),
 }) satisfies z.ZodType<ProcessFigures>
 
 /**

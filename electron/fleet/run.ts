@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { RunArgs } from './args'
 import { formatDuration } from './durations'
 import { exitCodes, oneLine } from './errors'
@@ -41,6 +42,7 @@ export function deviceReport(o: DeviceOutcome, lab: LabCounts | null): DeviceRep
     reconnects: c.reconnects,
     registrations: c.registrations,
     initialRegistrations: r.initialRegistrations,
+    firstConnectedAt: r.firstConnectedAt,
     throttled: c.throttled,
     dpsErrors: c.dpsErrors,
     produced,
@@ -103,6 +105,7 @@ export async function runFleet(args: RunArgs, io: CliIo): Promise<number> {
   let fleet: Fleet | null = null
   let removeFault = () => {}
   const cpu0 = process.cpuUsage()
+  const loop = monitorEventLoopDelay({ resolution: 20 })
   let peakRss = process.memoryUsage.rss()
   try {
     target = await resolveTarget(args.target, {
@@ -142,6 +145,7 @@ export async function runFleet(args: RunArgs, io: CliIo): Promise<number> {
       say(`fleet: ${fleet.size} devices ready; starting at ${new Date(startAt).toISOString()}`)
     }
     await sleepUntil(startAt, signal)
+    loop.enable()
     const startedAt = Math.max(startAt, Date.now())
     const endAt = startAt + args.durationMs
     const runner =
@@ -150,6 +154,7 @@ export async function runFleet(args: RunArgs, io: CliIo): Promise<number> {
             prefix: args.prefix,
             devices: args.devices,
             log: say,
+            starting: () => f.progress().starting,
           })
         : null
     const read = () => ({
@@ -216,6 +221,8 @@ export async function runFleet(args: RunArgs, io: CliIo): Promise<number> {
     if (!target.embedded) await runner?.undo()
     if (fleet.faultCount) notes.push(`${fleet.faultCount} uncaught exceptions were contained`)
     const cpu = process.cpuUsage(cpu0)
+    loop.disable()
+    const lag = (ns: number) => Math.max(0, Math.round(ns / 1e6 - 20))
     const report = buildReport(
       metaOf(
         args,
@@ -232,6 +239,11 @@ export async function runFleet(args: RunArgs, io: CliIo): Promise<number> {
           cpuUserMs: Math.round(cpu.user / 1000),
           cpuSystemMs: Math.round(cpu.system / 1000),
           faults: fleet.faultCount,
+          eventLoopDelayMs: {
+            p50: lag(loop.percentile(50)),
+            p99: lag(loop.percentile(99)),
+            max: lag(loop.max),
+          },
         },
       ],
       notes,
@@ -240,6 +252,7 @@ export async function runFleet(args: RunArgs, io: CliIo): Promise<number> {
     if (ended === 'interrupted') return exitCodes.interrupted
     return report.totals.lost > 0 ? exitCodes.lost : exitCodes.ok
   } finally {
+    loop.disable()
     printer?.stop()
     removeFault()
     await fleet?.close().catch(() => {})

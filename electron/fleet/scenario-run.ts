@@ -41,7 +41,13 @@ export class ScenarioRunner {
   constructor(
     private readonly lab: LabClient,
     steps: ScenarioStep[],
-    private readonly o: { prefix: string; devices: number; log: (line: string) => void },
+    private readonly o: {
+      prefix: string
+      devices: number
+      log: (line: string) => void
+      /** Devices not connected for the first time yet: a step among them tells a muddled story. */
+      starting?: () => number
+    },
   ) {
     this.acts = steps.flatMap((s) => this.actsOf(s))
     this.acts.sort((a, b) => a.atMs - b.atMs)
@@ -83,7 +89,10 @@ export class ScenarioRunner {
 
   private async perform(act: Act): Promise<void> {
     if (this.stopped) return
-    this.o.log(`scenario: ${act.text}`)
+    const starting = this.o.starting?.() ?? 0
+    this.o.log(
+      `scenario: ${act.text}${starting ? ` (${starting} devices have not connected yet: start it later to see them move)` : ''}`,
+    )
     try {
       await act.run()
     } catch (e) {

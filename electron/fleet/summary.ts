@@ -5,9 +5,9 @@ import type { FleetReport } from './report'
 
 // The report in a few lines for the person at the terminal (stderr); the JSON is the record.
 
-const pct = (p: Percentiles) =>
-  [`50 % ${fmt(p.p50)}`, `95 % ${fmt(p.p95)}`, `100 % ${fmt(p.p100)}`].join(' · ')
-const fmt = (ms: number | null) => (ms === null ? 'not all back' : formatDuration(ms))
+const pct = (p: Percentiles, none = 'not all back') =>
+  [`50 % ${fmt(p.p50, none)}`, `95 % ${fmt(p.p95, none)}`, `100 % ${fmt(p.p100, none)}`].join(' · ')
+const fmt = (ms: number | null, none = 'not all back') => (ms === null ? none : formatDuration(ms))
 
 export function summaryLines(r: FleetReport, where: string | null): string[] {
   const t = r.totals
@@ -17,7 +17,7 @@ export function summaryLines(r: FleetReport, where: string | null): string[] {
     .join(' · ')
   const lines = [
     `fleet: ${count(t.devices)} of ${count(f.devices)} devices · ${formatDuration(f.durationMs)} · ${f.ended}${f.endedWhy ? ` (${f.endedWhy})` : ''}`,
-    `  at the end: ${hubs || 'none'} connected, ${count(t.notConnectedAtEnd)} not connected`,
+    `  first connections: ${pct(t.firstConnectMs, 'not all connected')} · at the end: ${hubs || 'none'} connected, ${count(t.notConnectedAtEnd)} not connected`,
     `  moves: ${count(t.moves.failover)} failovers, ${count(t.moves.failback)} failbacks by ${count(t.movedDevices)} devices · reconnects ${count(t.reconnects)} · registrations ${count(t.registrations)}${t.registrationsPerMovedDevice !== null ? ` (${t.registrationsPerMovedDevice} per moved device)` : ''} · throttled ${count(t.throttled)} · DPS errors ${count(t.dpsErrors)}`,
     `  data: produced ${count(t.produced)} · acknowledged ${count(t.acknowledged)} · queued ${count(t.queued)} · lost ${count(t.lost)} · duplicates ${t.duplicates === null ? 'not known (no lab)' : count(t.duplicates)} · missing ${t.missing === null ? 'not known' : count(t.missing)}`,
   ]
