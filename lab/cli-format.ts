@@ -144,3 +144,86 @@ export function planText(hub: string, plan: PlanStep[]): string {
     `Watch it: lizard devices · end it now: lizard hub ${hub} restore`,
   ].join('\n')
 }
+
+/** What GET /quotas answers (lab/quotas.ts QuotaView), as lizard reads it. */
+export interface QuotaViewRow {
+  dpsRate: number
+  dpsBurst: number | null
+  dpsBurstInForce: number | null
+  pollLimit: number
+  pollWindowSec: number
+  hubConnectRate: number
+  hubConnectBurst: number | null
+}
+
+interface CountRow {
+  accepted: number
+  throttled: number
+  perMinute: { minute: string; accepted: number; throttled: number }[]
+}
+
+/** What GET /stats answers, as lizard reads it. */
+export interface LabStatsRow {
+  quotas: QuotaViewRow
+  dpsRegistrations: CountRow
+  dpsPolls: CountRow
+  hubConnects: Record<'a' | 'b', CountRow>
+  devices: number
+  homeHubs: Record<'a' | 'b', number>
+  connected: Record<'a' | 'b', number>
+}
+
+const n = (x: number) => x.toLocaleString('en-US')
+
+export function quotaLimits(q: QuotaViewRow): Record<'dps' | 'polls' | 'connects', string> {
+  return {
+    dps:
+      q.dpsRate === 0
+        ? 'off'
+        : `${n(q.dpsRate)}/min, burst ${n(q.dpsBurstInForce ?? 0)}${q.dpsBurst === null ? ' (5 s worth)' : ''}`,
+    polls: q.pollLimit === 0 ? 'off' : `${q.pollLimit} per ${q.pollWindowSec} s per device`,
+    connects: q.hubConnectRate === 0 ? 'off' : `${n(q.hubConnectRate)}/s per hub`,
+  }
+}
+
+/** `lizard quotas`: each limit in force, in words. */
+export function quotasText(q: QuotaViewRow): string {
+  const l = quotaLimits(q)
+  return table([
+    ['QUOTA', 'LIMIT'],
+    ['DPS registrations', l.dps],
+    ['DPS polls', l.polls],
+    ['hub new connections', l.connects],
+  ])
+}
+
+/** `lizard stats`: every quota's totals, the latest minutes, and how devices are spread. */
+export function labStatsText(s: LabStatsRow, minutes = 10): string {
+  const l = quotaLimits(s.quotas)
+  const rows: [string, string, CountRow][] = [
+    ['DPS registrations', l.dps, s.dpsRegistrations],
+    ['DPS polls', l.polls, s.dpsPolls],
+    ['hub A new connections', l.connects, s.hubConnects.a],
+    ['hub B new connections', l.connects, s.hubConnects.b],
+  ]
+  const totals = table([
+    ['QUOTA', 'LIMIT', 'ACCEPTED', 'THROTTLED'],
+    ...rows.map(([what, limit, c]) => [what, limit, n(c.accepted), n(c.throttled)]),
+  ])
+  // Every series covers the same minutes: the lab counts them all from its start.
+  const series = s.dpsRegistrations.perMinute.slice(-minutes)
+  const pair = (c: CountRow, i: number) => {
+    const m = c.perMinute[c.perMinute.length - series.length + i]
+    return m ? `${n(m.accepted)}/${n(m.throttled)}` : '-'
+  }
+  const byMinute = table([
+    ['MINUTE', 'DPS REG', 'DPS POLLS', 'HUB A', 'HUB B'],
+    ...series.map((m, i) => [clock(m.minute).slice(0, 5), ...rows.map(([, , c]) => pair(c, i))]),
+  ])
+  const pct = (x: number) => (s.devices === 0 ? '-' : `${((x / s.devices) * 100).toFixed(1)} %`)
+  const split =
+    `Home hubs of ${n(s.devices)} registered device(s): ` +
+    `A ${n(s.homeHubs.a)} (${pct(s.homeHubs.a)}) · B ${n(s.homeHubs.b)} (${pct(s.homeHubs.b)})` +
+    `\nConnected now: A ${n(s.connected.a)} · B ${n(s.connected.b)}`
+  return `${totals}\n\nPer minute, accepted/throttled (latest ${series.length}):\n${byMinute}\n\n${split}`
+}

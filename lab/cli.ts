@@ -4,8 +4,12 @@ import {
   devicesTable,
   dpsWords,
   hubsTable,
+  labStatsText,
   planText,
+  quotasText,
   type DeviceRow,
+  type LabStatsRow,
+  type QuotaViewRow,
 } from './cli-format'
 import { checkTemplateFiles, PathError, readTemplateFiles, reportsText } from './cli-model'
 import type { ConformanceView } from './conformance-log'
@@ -31,7 +35,9 @@ Devices:
   rehome <deviceId> <a|b>             make another hub the device's home for good
   devices                             hubs as DPS sees them, and every device: home, assigned,
                                       connected, where DPS would send it now
-  stats <deviceId>                    telemetry the lab received: count, missing seqs, duplicates
+  stats [deviceId]                    the lab: each quota's accepted and throttled requests, in
+                                      all and per minute, and how many devices call each hub home;
+                                      a device: telemetry received, missing seqs, duplicates
   invoke <deviceId> <method> [json]   call a direct method [--timeout 5-300 SEC]; a component's
                                       command is component*command, e.g. thermostat1*reboot
   command <deviceId> <name> [json]    send a durable model command the IoT Central way (C2D with
@@ -61,6 +67,13 @@ Chaos, one switch at a time:
   dps throttle|stop|restore           throttle: 429 [--retry-after SEC] · stop: never answer
   dps drop-after-connack [--count N]  close the next N registrations after CONNACK
 
+Quotas (IoT Central's by default; 0 turns one off):
+  quotas                              the limits in force
+  quotas [--dps-rate N] [--dps-burst N|auto] [--poll-limit N] [--hub-connect-rate N]
+                                      change them now: DPS registrations per minute (and how
+                                      many at once; auto: 5 s worth), polls per device per 10 s,
+                                      new connections per second per hub
+
 The lab is found through --url, LIZARD_URL, the discovery entry of the one running lab, or
 http://127.0.0.1:${defaultControlPort}. With several labs running, add --url to pick one.`
 
@@ -82,6 +95,10 @@ const valueFlags = new Set([
   'rebalance',
   'count',
   'models',
+  'dps-rate',
+  'dps-burst',
+  'poll-limit',
+  'hub-connect-rate',
 ])
 const switches = new Set(['json', 'help', 'blackhole', 'dps-unaware'])
 
@@ -320,7 +337,11 @@ async function run(p: Parsed): Promise<Out> {
       return { json: hubs, text: hubsTable(hubs) }
     }
     case 'stats': {
-      need(rest, 1, 'stats <deviceId>')
+      need(rest, 0, 'stats [deviceId]', 1)
+      if (rest.length === 0) {
+        const s = (await call(url, 'GET', '/stats')) as LabStatsRow
+        return { json: s, text: labStatsText(s) }
+      }
       const r = (await call(url, 'GET', `/devices/${enc(rest[0]!)}/telemetry?limit=0`)) as {
         stats: TelemetryStats
       }
@@ -334,6 +355,24 @@ async function run(p: Parsed): Promise<Out> {
         json: s,
         text: `received ${s.count} (unique ${s.unique}, duplicates ${s.duplicates})\nseq ${s.firstSeq ?? '-'} … ${s.lastSeq ?? '-'}, missing: ${missing}`,
       }
+    }
+    case 'quotas': {
+      need(
+        rest,
+        0,
+        'quotas [--dps-rate N] [--dps-burst N|auto] [--poll-limit N] [--hub-connect-rate N]',
+      )
+      const burst = p.flags.get('dps-burst')?.[0]
+      const patch = definedOnly({
+        dpsRate: intFlag(p.flags, 'dps-rate', [0, 1_000_000]),
+        dpsBurst: burst === 'auto' ? null : intFlag(p.flags, 'dps-burst', [1, 1_000_000]),
+        pollLimit: intFlag(p.flags, 'poll-limit', [0, 10_000]),
+        hubConnectRate: intFlag(p.flags, 'hub-connect-rate', [0, 1_000_000]),
+      })
+      const q = (await (Object.keys(patch).length === 0
+        ? call(url, 'GET', '/quotas')
+        : call(url, 'PUT', '/quotas', patch))) as QuotaViewRow
+      return { json: q, text: quotasText(q) }
     }
     case 'invoke': {
       need(rest, 2, 'invoke <deviceId> <method> [json] [--timeout SEC]', 3)

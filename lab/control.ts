@@ -8,6 +8,7 @@ import type { HubControl } from './hub-control'
 import { parseJsonBounded } from './json'
 import { limits } from './limits'
 import { localOnlyRefusal } from './local-only'
+import { quotaPatch, type Quotas } from './quotas'
 import { LimitError, QueueFullError, type DeviceRecord, type LabState } from './state'
 import type { HubName } from './types'
 
@@ -118,6 +119,7 @@ export interface ControlContext {
   dps: Dps
   hubs: Record<HubName, Hub>
   hubControl: HubControl
+  quotas: Quotas
   facts: () => unknown
   /** Answered by /health, so a discovery entry can tell this lab from a reused port. */
   instance: string
@@ -132,7 +134,7 @@ export class ControlApi {
   private readonly log: Log
 
   constructor(ctx: ControlContext) {
-    const { state, dps, hubs, hubControl } = ctx
+    const { state, dps, hubs, hubControl, quotas } = ctx
     this.log = ctx.log
     const device = (id: string): DeviceRecord => {
       const d = state.devices.get(id)
@@ -376,6 +378,27 @@ export class ControlApi {
           }
         },
       },
+      { method: 'GET', pattern: /^\/quotas$/, run: () => quotas.view() },
+      {
+        method: 'PUT',
+        pattern: /^\/quotas$/,
+        run: (_m, body) => {
+          const before = quotas.view()
+          const after = quotas.set(parse(quotaPatch, body))
+          ctx.log(`quotas: ${quotaWords(before)} → ${quotaWords(after)}`)
+          return after
+        },
+      },
+      {
+        method: 'GET',
+        pattern: /^\/stats$/,
+        run: () => ({
+          ...quotas.stats(),
+          devices: state.devices.size,
+          homeHubs: state.homeSplit(),
+          connected: { a: hubs.a.connectedCount, b: hubs.b.connectedCount },
+        }),
+      },
       {
         method: 'POST',
         pattern: /^\/dps\/drop-after-connack$/,
@@ -464,6 +487,11 @@ export class ControlApi {
     server.closeAllConnections()
     return new Promise((resolve) => server.close(() => resolve()))
   }
+}
+
+function quotaWords(q: ReturnType<Quotas['view']>): string {
+  const off = (n: number, unit: string) => (n === 0 ? 'off' : `${n}${unit}`)
+  return `DPS ${off(q.dpsRate, '/min')} (burst ${q.dpsBurstInForce ?? '-'}), polls ${off(q.pollLimit, '/10 s')}, hub connects ${off(q.hubConnectRate, '/s')}`
 }
 
 function parseUrl(raw: string | undefined): URL {

@@ -6,6 +6,7 @@ import { Endpoint } from './endpoint'
 import { answering, contain, faultText, type Log } from './guard'
 import { parseJsonBounded } from './json'
 import { limits, registrationIdProblem } from './limits'
+import type { Admission, Quotas } from './quotas'
 import { deriveDeviceKey, verifySasToken } from './sas'
 import { LimitError, type LabState } from './state'
 import type { HubName } from './types'
@@ -50,6 +51,8 @@ export class Dps {
   private readonly callers = new WeakMap<Client, Caller>()
   private readonly via = new WeakMap<Duplex, 'tls' | 'ws'>()
   private readonly operations = new Map<string, Operation>()
+  /** Each device's one pending operation, so a new registration finds the old one at once. */
+  private readonly operationOf = new Map<string, string>()
 
   constructor(
     private readonly state: LabState,
@@ -59,6 +62,7 @@ export class Dps {
       retryAfterSec: () => number
       /** The host DPS hands out for a hub, by transport the device came in on. */
       hubHost: (hub: HubName, via: 'tls' | 'ws') => string
+      quotas: Quotas
     },
     tls: { key: string; cert: string },
     private readonly log: Log,
@@ -288,6 +292,8 @@ export class Dps {
               caller.refusal.message,
             )
           if (this.mode === 'throttled') {
+            const counts = this.config.quotas.counts
+            ;(isRegister ? counts.registrations : counts.polls).throttle()
             return this.error(
               client,
               rid,
@@ -344,6 +350,8 @@ export class Dps {
         'The registration request body must be JSON naming the same registrationId as the token.',
       )
     }
+    const admitted = this.config.quotas.admitRegistration()
+    if (!admitted.ok) return this.throttled(client, rid, admitted)
     const op: Operation = {
       operationId: `4.${randomUUID().replace(/-/g, '').slice(0, 16)}.${randomUUID()}`,
       registrationId: caller.registrationId,
@@ -352,9 +360,10 @@ export class Dps {
     }
     // A device that registers again has given up on its earlier operation: keeping one per
     // device bounds the map however often devices abandon a poll.
-    for (const [id, earlier] of this.operations)
-      if (earlier.registrationId === op.registrationId) this.operations.delete(id)
+    const earlier = this.operationOf.get(op.registrationId)
+    if (earlier !== undefined) this.operations.delete(earlier)
     this.operations.set(op.operationId, op)
+    this.operationOf.set(op.registrationId, op.operationId)
     this.reply(
       client,
       202,
@@ -364,12 +373,28 @@ export class Dps {
     )
   }
 
+  /** DPS's 429: the SDK waits `retry-after` and asks again, the same request, forever. */
+  private throttled(client: Client, rid: string, a: Admission & { ok: false }): void {
+    this.error(
+      client,
+      rid,
+      429,
+      429001,
+      `Operations are being throttled for this tenant: ${a.why}. Retry after ${a.retryAfterSec} s.`,
+      a.retryAfterSec,
+    )
+  }
+
   private onPoll(client: Client, caller: Caller, rid: string, operationId: string): void {
+    // A throttled poll keeps its operation: the SDK polls the same one again after retry-after.
+    const admitted = this.config.quotas.admitPoll(caller.registrationId)
+    if (!admitted.ok) return this.throttled(client, rid, admitted)
     const op = this.operations.get(operationId)
     if (!op || op.registrationId !== caller.registrationId) {
       return this.error(client, rid, 404, 404202, `Operation ${operationId} not found.`)
     }
     this.operations.delete(operationId)
+    this.operationOf.delete(op.registrationId)
     let assignment: ReturnType<LabState['register']>
     try {
       assignment = this.state.register(op.registrationId)

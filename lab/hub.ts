@@ -2,10 +2,12 @@ import { Aedes, type AedesPublishPacket, type Client } from 'aedes'
 import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { encodeBag, parseBag, parseQuery } from './bag'
+import { Deadlines } from './deadlines'
 import { Endpoint } from './endpoint'
 import { answering, contain, faultText, safeTimeout, type Log } from './guard'
 import { parseJsonBounded } from './json'
 import { deviceIdProblem, limits } from './limits'
+import type { Quotas } from './quotas'
 import { deriveDeviceKey, parseSasToken, verifySasToken } from './sas'
 import { LimitError, type DeviceRecord, type LabState } from './state'
 import type { HubName } from './types'
@@ -13,8 +15,6 @@ import type { HubName } from './types'
 interface Session {
   client: Client
   deviceId: string
-  /** Drops the connection when its SAS token expires, as IoT Hub does. */
-  expiry: NodeJS.Timeout | null
   /**
    * C2D message ids sent on a clean session, in order, until their PUBACK. The MQTT server keeps
    * nothing for a clean session, so its PUBACKs cannot name the message: they settle in order
@@ -58,6 +58,11 @@ export class Hub {
   private readonly modelIds = new WeakMap<Client, string | null>()
   /** Host names devices use for this hub: 127.0.0.1:PORT, and the WebSocket address. */
   readonly hostNames: string[] = []
+  /** When each session's SAS token expires: IoT Hub drops the connection then. One timer for all. */
+  private readonly expiries: Deadlines<Session>
+  /** Connections refused past the connect rate since the lab last said so (said once a second). */
+  private refusedUnsaid = 0
+  private refusalSaidAt = 0
 
   constructor(
     readonly name: HubName,
@@ -65,10 +70,16 @@ export class Hub {
     private readonly groupKeys: () => string[],
     tls: { key: string; cert: string },
     private readonly log: Log,
+    private readonly quotas: Quotas,
     /** Tokens that live longer than this are refused (seconds; undefined: any lifetime). */
     private readonly maxTokenLifetimeSec?: number,
   ) {
     const where = `hub ${name.toUpperCase()}`
+    this.expiries = new Deadlines(log, `${where} token expiry`, (session) => {
+      if (this.sessions.get(session.deviceId) !== session) return
+      log(`${where}: disconnecting ${session.deviceId} (its SAS token expired)`)
+      session.client.close()
+    })
     const closing = (client: Client | null) => () => client?.close()
     this.broker = new Aedes({
       maxClientsIdLength: limits.idLength,
@@ -180,6 +191,11 @@ export class Hub {
     password: Buffer | undefined,
     done: (e: ReturnType<typeof authError> | null, ok: boolean | null) => void,
   ): void {
+    // IoT Hub throttles new connections before it looks at who they are.
+    if (!this.quotas.admitConnect(this.name)) {
+      this.sayRefused()
+      return done(authError(3, 'too many new connections: server unavailable'), false)
+    }
     const deviceId = client.id
     const idProblem = deviceIdProblem(deviceId)
     if (idProblem) {
@@ -222,7 +238,20 @@ export class Hub {
     }
     this.tokenExpiry.set(client, se)
     this.modelIds.set(client, modelIdOf(username ?? ''))
+    this.quotas.connected(this.name)
     done(null, true)
+  }
+
+  /** A wave of refusals is one log line a second, not one per device. */
+  private sayRefused(): void {
+    this.refusedUnsaid++
+    const now = Date.now()
+    if (now - this.refusalSaidAt < 1000) return
+    this.log(
+      `hub ${this.name.toUpperCase()}: refused ${this.refusedUnsaid} new connection(s) past ${this.quotas.view().hubConnectRate} per second (CONNACK 3)`,
+    )
+    this.refusedUnsaid = 0
+    this.refusalSaidAt = now
   }
 
   private onReady(client: Client): void {
@@ -230,47 +259,26 @@ export class Hub {
     if (!device) return client.close()
     if (client.clean) this.subscriptions.delete(client.id)
     const replaced = this.sessions.get(client.id)
-    if (replaced?.expiry) clearTimeout(replaced.expiry)
+    if (replaced) this.expiries.delete(replaced)
     const session: Session = {
       client,
       deviceId: client.id,
-      expiry: null,
       cleanInflight: client.clean ? [] : null,
     }
     this.sessions.set(client.id, session)
-    this.armExpiry(session)
+    const se = this.tokenExpiry.get(client)
+    if (se !== undefined) this.expiries.set(session, se * 1000)
     device.connectedTo = this.name
     device.conformance.connected(this.modelIds.get(client) ?? null)
     this.log(`hub ${this.name.toUpperCase()}: ${client.id} connected`)
     this.flushC2d(client.id)
   }
 
-  /** IoT Hub drops a connection whose token has expired; the SDK renews before that. */
-  private armExpiry(session: Session): void {
-    const se = this.tokenExpiry.get(session.client)
-    if (se === undefined) return
-    const ms = se * 1000 - Date.now()
-    // Timers cap at ~24.8 days: a later expiry re-arms when the first wait ends.
-    session.expiry = safeTimeout(
-      this.log,
-      `hub ${this.name.toUpperCase()} token expiry`,
-      Math.max(0, ms),
-      () => {
-        if (this.sessions.get(session.deviceId) !== session) return
-        if (se * 1000 > Date.now()) return this.armExpiry(session)
-        this.log(
-          `hub ${this.name.toUpperCase()}: disconnecting ${session.deviceId} (its SAS token expired)`,
-        )
-        session.client.close()
-      },
-    )
-  }
-
   private onGone(client: Client): void {
     // A newer connection with the same id replaces the old one; only forget the current one.
     const session = this.sessions.get(client.id)
     if (session?.client !== client) return
-    if (session.expiry) clearTimeout(session.expiry)
+    this.expiries.delete(session)
     this.sessions.delete(client.id)
     const device = this.state.devices.get(client.id)
     if (device?.connectedTo === this.name) device.connectedTo = null
@@ -592,7 +600,7 @@ export class Hub {
       p.resolve({ status: 503, payload: { errorCode: 503001, message: 'The lab is stopping.' } })
     }
     this.pendingMethods.clear()
-    for (const s of this.sessions.values()) if (s.expiry) clearTimeout(s.expiry)
+    this.expiries.dispose()
     await this.endpoint.stop()
     await new Promise<void>((resolve) => this.broker.close(() => resolve()))
   }

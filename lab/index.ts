@@ -16,14 +16,21 @@ import { Hub } from './hub'
 import { HubControl } from './hub-control'
 import type { ModelDocument } from '../shared/dtdl/types'
 import { folderResolver, ModelFileError, readModelDocuments } from './model-files'
+import { noQuotas, Quotas } from './quotas'
 import { LabState } from './state'
+import { TelemetryBudget } from './telemetry'
 import type { TemplateRegistry } from './templates'
 import type { HubName, LabHandle, LabOptions } from './types'
 import { serveWebSockets, wsAddresses } from './websockets'
 
 export type { LabHandle, LabOptions, HubName } from './types'
 
-/** A lab that shares nothing with others on this machine: free ports, its own folder, no discovery file. */
+/**
+ * A lab that shares nothing with others on this machine: free ports, its own folder, no discovery
+ * file; and no quotas, so tests and the bench that start many devices at once are not throttled
+ * unless they ask (`quotas: { dpsRate: 200 }` — what such a call does not name is then IoT
+ * Central's, since it replaces the whole `quotas`).
+ */
 export function privateLabOptions(dataDir: string): LabOptions {
   return {
     dataDir,
@@ -33,6 +40,7 @@ export function privateLabOptions(dataDir: string): LabOptions {
     controlPort: 0,
     webSockets: false,
     writeDiscovery: false,
+    quotas: { ...noQuotas },
   }
 }
 export { deriveDeviceKey } from './sas'
@@ -148,16 +156,19 @@ export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
 
   const hubHosts: Record<HubName, string> = { a: '', b: '' }
   const health = new HubHealth(log)
+  const quotas = new Quotas(options.quotas)
+  const budget = options.telemetryBudget ?? {}
   const state = new LabState(
     hubHosts,
     options.defaultTtlMinutes ?? 5,
     (hub) => health.available(hub),
     log,
+    new TelemetryBudget(budget.messages, budget.bytes, budget.ids),
   )
   health.on('changed', () => state.placeAll())
   const hubs: Record<HubName, Hub> = {
-    a: new Hub('a', state, groupKeys, tls, log, options.maxTokenLifetimeSec),
-    b: new Hub('b', state, groupKeys, tls, log, options.maxTokenLifetimeSec),
+    a: new Hub('a', state, groupKeys, tls, log, quotas, options.maxTokenLifetimeSec),
+    b: new Hub('b', state, groupKeys, tls, log, quotas, options.maxTokenLifetimeSec),
   }
   const delays = {
     dpsDetectSec: options.dpsDetectSec ?? defaultDelays.dpsDetectSec,
@@ -182,6 +193,7 @@ export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
       groupKeys,
       retryAfterSec: () => options.dpsRetryAfterSec ?? 1,
       hubHost: (hub, via) => (via === 'ws' && wsEnabled ? wsAddresses[hub] : hubs[hub].host),
+      quotas,
     },
     tls,
     log,
@@ -241,8 +253,9 @@ export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
       hubModes: { a: hubs.a.endpoint.mode, b: hubs.b.endpoint.mode },
       delays,
       maxTokenLifetimeSec: options.maxTokenLifetimeSec ?? null,
+      quotas: quotas.view(),
     })
-    const control = new ControlApi({ state, dps, hubs, hubControl, facts, instance, log })
+    const control = new ControlApi({ state, dps, hubs, hubControl, quotas, facts, instance, log })
     const controlPort = await listenOr(
       options.controlPort ?? defaultControlPort,
       'control API',

@@ -1,5 +1,6 @@
 import { defaultControlPort, defaultDataDir, defaultPorts } from './discovery'
 import { defaultDelays, startLab } from './index'
+import { defaultBurst, realQuotas, type QuotaSettings } from './quotas'
 
 // `npm run lab`: the lab as a foreground process, printing what a device needs to connect.
 
@@ -25,6 +26,14 @@ const help = `npm run lab -- [options]
   --models DIR         device templates (*.json in DIR, walked; repeat for more folders): a
                        device whose hub connection names one (model-id) has its telemetry and
                        reported properties checked against it (npx lizard conformance <id>)
+  --dps-rate N         DPS registrations per minute for the id scope, past which DPS answers
+                       429 (default ${realQuotas.dpsRate}, IoT Central's; a standalone DPS: 1000; 0: no limit)
+  --dps-burst N        registrations DPS takes at once before the rate applies
+                       (default 5 s worth of the rate: ${defaultBurst(realQuotas.dpsRate)} at ${realQuotas.dpsRate}/min)
+  --poll-limit N       operation-status polls per device per 10 s (default ${realQuotas.pollLimit}; 0: no limit)
+  --hub-connect-rate N new connections per second per hub, past which CONNACK 3
+                       (default ${realQuotas.hubConnectRate}, an S1 hub's floor; 0: no limit)
+                       Quotas change at run time too: npx lizard quotas --dps-rate N …
   --no-websockets      do not serve MQTT over WebSockets on 443`
 
 const known = new Set(['help', ...[...help.matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]!)])
@@ -75,6 +84,7 @@ async function main(): Promise<void> {
   let dpsDetect: number | undefined
   let rebalance: number | undefined
   let maxTokenLifetime: number | undefined
+  const quotas: Partial<QuotaSettings> = {}
   try {
     ;({ a, models } = args(process.argv.slice(2)))
     if (a.help) {
@@ -96,6 +106,21 @@ async function main(): Promise<void> {
       (n) => n > 0,
       'seconds, more than 0',
     )
+    const whole = (name: string, least: number, most: number) =>
+      number(
+        a[name],
+        name,
+        (n) => Number.isInteger(n) && n >= least && n <= most,
+        `a whole number, ${least} to ${most}`,
+      )
+    const quotaFlags = {
+      dpsRate: whole('dps-rate', 0, 1_000_000),
+      dpsBurst: whole('dps-burst', 1, 1_000_000),
+      pollLimit: whole('poll-limit', 0, 10_000),
+      hubConnectRate: whole('hub-connect-rate', 0, 1_000_000),
+    }
+    for (const [k, v] of Object.entries(quotaFlags))
+      if (v !== undefined) (quotas as Record<string, number>)[k] = v
   } catch (e) {
     console.error(`lab: ${(e as Error).message}\n\n${help}`)
     process.exitCode = 2
@@ -116,6 +141,7 @@ async function main(): Promise<void> {
     rebalanceSec: rebalance,
     dpsUnaware: a['dps-unaware'] === true,
     maxTokenLifetimeSec: maxTokenLifetime,
+    quotas,
     webSockets: !a['no-websockets'],
     models,
     log: (line) => console.log(`${stamp()}  ${line}`),
@@ -131,6 +157,7 @@ async function main(): Promise<void> {
   control API              ${lab.controlUrl}
   MQTT over WebSockets     ${lab.webSockets.enabled ? 'on 443 (DPS 127.0.0.1, hub A 127.0.0.2, hub B 127.0.0.3)' : `off: ${lab.webSockets.reason}`}
   device templates         ${models.length ? `${lab.state.templates.list().length} from ${models.join(', ')}` : 'none yet (--models DIR, or npx lizard model add FILE)'}
+  quotas                   ${quotaLine({ ...realQuotas, ...quotas })}
   DPS and hub health       ${a['dps-unaware'] ? 'DPS is never told of an outage' : `DPS notices a dead hub after ${dpsDetect ?? defaultDelays.dpsDetectSec} s, trusts a returned one after ${rebalance ?? defaultDelays.rebalanceSec} s`}
 
 Try: npx lizard devices · npx lizard failover <deviceId> · npx lizard outage a · Ctrl+C to stop`)
@@ -144,6 +171,17 @@ Try: npx lizard devices · npx lizard failover <deviceId> · npx lizard outage a
   }
   process.on('SIGINT', () => void stop())
   process.on('SIGTERM', () => void stop())
+}
+
+function quotaLine(q: QuotaSettings): string {
+  const dps =
+    q.dpsRate === 0
+      ? 'DPS registrations unlimited'
+      : `DPS ${q.dpsRate} registrations/min (burst ${q.dpsBurst ?? defaultBurst(q.dpsRate)})`
+  const polls = q.pollLimit === 0 ? 'polls unlimited' : `${q.pollLimit} polls/10 s per device`
+  const hubs =
+    q.hubConnectRate === 0 ? 'hub connects unlimited' : `${q.hubConnectRate} connects/s per hub`
+  return `${dps} · ${polls} · ${hubs}`
 }
 
 main().catch((e: unknown) => {

@@ -2,9 +2,10 @@ import { createHash, randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { checkReported, checkTelemetry } from './conformance'
 import { ConformanceLog, type ConformanceView } from './conformance-log'
-import { safeTimeout, type Log } from './guard'
+import { Deadlines } from './deadlines'
+import type { Log } from './guard'
 import { limits, mergeTwin, registrationIdProblem, twinPatchProblem } from './limits'
-import { TelemetryLog, type TelemetryRecord } from './telemetry'
+import { TelemetryBudget, TelemetryLog, type TelemetryRecord } from './telemetry'
 import { TemplateRegistry } from './templates'
 import type { HubName } from './types'
 
@@ -85,7 +86,8 @@ export class LabState extends EventEmitter<{
   readonly devices = new Map<string, DeviceRecord>()
   /** The device templates the lab checks traffic against, by DTMI. */
   readonly templates: TemplateRegistry
-  private ttlTimers = new Map<string, NodeJS.Timeout>()
+  /** When each manual failover's ttl ends: one timer for every device failed over. */
+  private readonly ttls: Deadlines<string>
 
   constructor(
     readonly hubHosts: Record<HubName, string>,
@@ -93,14 +95,27 @@ export class LabState extends EventEmitter<{
     /** Whether DPS assigns devices to a hub now (hub health as DPS sees it). */
     private readonly availableToDps: (hub: HubName) => boolean = () => true,
     private readonly log: Log = () => {},
+    /** What every device's telemetry log keeps together. */
+    readonly telemetryBudget = new TelemetryBudget(),
   ) {
     super()
     this.templates = new TemplateRegistry(log)
+    this.ttls = new Deadlines(log, 'failover ttl', (deviceId) => this.failback(deviceId))
   }
 
+  /**
+   * Hash-spread, as IoT Central spreads devices over its hubs: one bit of the id's SHA-256, so the
+   * split is even for any naming scheme (10,000 ids fleet-0…9999: 4,989 on A, 5,011 on B) and stable per id.
+   */
   homeHubFor(deviceId: string): HubName {
-    // Hash-spread, as IoT Central spreads devices over its hubs.
     return createHash('sha256').update(deviceId).digest()[0]! % 2 === 0 ? 'a' : 'b'
+  }
+
+  /** How many registered devices call each hub home. */
+  homeSplit(): Record<HubName, number> {
+    const split = { a: 0, b: 0 }
+    for (const d of this.devices.values()) split[d.homeHub]++
+    return split
   }
 
   /** DPS's decision for this device now: its home, or the other hub while home is away or down. */
@@ -164,7 +179,10 @@ export class LabState extends EventEmitter<{
         dpsRegistrations: 0,
         connectedTo: null,
         twin: { desired: { $version: 1 }, reported: { $version: 1 } },
-        telemetry: new TelemetryLog(),
+        telemetry: new TelemetryLog(undefined, undefined, undefined, {
+          deviceId,
+          budget: this.telemetryBudget,
+        }),
         c2d: [],
         conformance: new ConformanceLog(limits.findingsKept),
       }
@@ -197,13 +215,7 @@ export class LabState extends EventEmitter<{
     if (!device) return null
     const until = Date.now() + ttlMinutes * 60_000
     device.failedOverUntil = until
-    clearTimeout(this.ttlTimers.get(deviceId))
-    this.ttlTimers.set(
-      deviceId,
-      safeTimeout(this.log, `failover ttl of ${deviceId}`, ttlMinutes * 60_000, () =>
-        this.failback(deviceId),
-      ),
-    )
+    this.ttls.set(deviceId, until)
     const away = otherHub(device.homeHub)
     // The hub it is on now drops it; DPS will name the other one.
     this.evictMisplaced(device)
@@ -219,8 +231,7 @@ export class LabState extends EventEmitter<{
   failback(deviceId: string): { hubIdentifier: string; message: string } | null {
     const device = this.devices.get(deviceId)
     if (!device) return null
-    clearTimeout(this.ttlTimers.get(deviceId))
-    this.ttlTimers.delete(deviceId)
+    this.ttls.delete(deviceId)
     const wasAway = device.failedOverUntil !== null
     device.failedOverUntil = null
     this.evictMisplaced(device)
@@ -250,8 +261,7 @@ export class LabState extends EventEmitter<{
         previousHomeHub: previous,
         message: `Device is already homed on hub ${hub.toUpperCase()}`,
       }
-    clearTimeout(this.ttlTimers.get(deviceId))
-    this.ttlTimers.delete(deviceId)
+    this.ttls.delete(deviceId)
     device.failedOverUntil = null
     device.homeHub = hub
     device.rehoming = true
@@ -369,7 +379,6 @@ export class LabState extends EventEmitter<{
   }
 
   dispose(): void {
-    for (const t of this.ttlTimers.values()) clearTimeout(t)
-    this.ttlTimers.clear()
+    this.ttls.dispose()
   }
 }

@@ -31,6 +31,18 @@ export interface LabOptions {
    * checked against it. More can be given at run time: `POST /models`.
    */
   models?: string[]
+  /**
+   * DPS and hub quotas (see CONTROL_API.md, Quotas). What is not given is IoT Central's: 200
+   * registrations a minute (burst: 5 s worth), 5 polls per 10 s per device, 100 new connections a
+   * second per hub; 0 turns one off. `privateLabOptions` turns them all off unless asked.
+   */
+  quotas?: Partial<import('./quotas').QuotaSettings>
+  /**
+   * What all devices' telemetry records keep together (each device keeps its latest 50,000 and
+   * 64 MiB within it). Defaults: the latest 200,000 messages the lab received, 256 MiB of them,
+   * and 1,000,000 remembered message ids (ids other than `{deviceId}-{seq}`).
+   */
+  telemetryBudget?: { messages?: number; bytes?: number; ids?: number }
   log?: (line: string) => void
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SeqRanges } from '../../../lab/seq-ranges'
-import { TelemetryLog } from '../../../lab/telemetry'
+import { TelemetryBudget, TelemetryLog } from '../../../lab/telemetry'
 
 const msg = (seq: number | null, messageId: string | null = seq === null ? null : `d-${seq}`) => ({
   seq,
@@ -70,6 +70,64 @@ describe('a device telemetry log', () => {
     for (const id of ['a', 'b', 'c', 'd', 'b', 'a']) log.add(msg(null, id))
     // 'b' was among the last three ids; 'a' had left the window and counts as new again.
     expect(log.stats()).toMatchObject({ count: 6, unique: 5, duplicates: 1 })
+  })
+})
+
+describe("the lab's telemetry budget", () => {
+  const deviceLog = (deviceId: string, budget: TelemetryBudget, kept = 50_000) =>
+    new TelemetryLog(kept, 64 * 1024 * 1024, 200_000, { deviceId, budget })
+  const from = (deviceId: string, seq: number) => ({ ...msg(seq), messageId: `${deviceId}-${seq}` })
+
+  it('keeps the latest messages of all devices together, dropping the oldest anywhere', () => {
+    const budget = new TelemetryBudget(5)
+    const a = deviceLog('a', budget)
+    const b = deviceLog('b', budget)
+    for (let s = 1; s <= 3; s++) a.add(from('a', s))
+    for (let s = 1; s <= 4; s++) b.add(from('b', s))
+    expect(a.list().map((r) => r.seq)).toEqual([3])
+    expect(b.list().map((r) => r.seq)).toEqual([1, 2, 3, 4])
+    expect(budget.kept).toBe(5)
+    // Stats still count everything each device sent.
+    expect(a.stats()).toMatchObject({ count: 3, unique: 3, firstSeq: 1, lastSeq: 3 })
+  })
+
+  it("bounds the lab's bytes, and stays exact when a device's own bound dropped first", () => {
+    const budget = new TelemetryBudget(1000, 3000)
+    const a = deviceLog('a', budget, 2)
+    const b = deviceLog('b', budget)
+    for (let s = 1; s <= 10; s++) a.add({ ...from('a', s), body: 'x'.repeat(400) })
+    expect(a.list().map((r) => r.seq)).toEqual([9, 10])
+    for (let s = 1; s <= 4; s++) b.add({ ...from('b', s), body: 'y'.repeat(400) })
+    expect(budget.bytes).toBeLessThanOrEqual(3000)
+    expect(a.list().length + b.list().length).toBe(budget.kept)
+    expect(b.list().map((r) => r.seq)).toEqual([1, 2, 3, 4])
+  })
+
+  it("tells the engine's ids apart by seq, remembering none, and duplicates them as before", () => {
+    const budget = new TelemetryBudget(10, 1 << 20, 2)
+    const a = deviceLog('dev', budget)
+    for (const s of [1, 2, 3, 2, 1]) a.add(from('dev', s))
+    expect(a.stats()).toMatchObject({ count: 5, unique: 3, duplicates: 2 })
+    expect(budget.ids).toBe(0)
+    // Other ids are remembered; past the lab's bound the device adding one forgets its oldest.
+    for (const id of ['x', 'y', 'z', 'z']) a.add(msg(null, id))
+    expect(budget.ids).toBe(2)
+    expect(a.stats()).toMatchObject({ unique: 6, duplicates: 3 })
+    a.add(msg(null, 'x'))
+    expect(a.stats()).toMatchObject({ unique: 7, duplicates: 3 })
+    // The same seq under another id is not the engine's message again.
+    a.add({ ...msg(1), messageId: 'other-1' })
+    expect(a.stats().duplicates).toBe(3)
+  })
+
+  it('holds 10,000 devices within the budget, not 10,000 times a device', () => {
+    const budget = new TelemetryBudget(20_000, 8 * 1024 * 1024)
+    const logs = Array.from({ length: 10_000 }, (_, i) => deviceLog(`fleet-${i}`, budget))
+    for (let s = 1; s <= 5; s++) logs.forEach((l, i) => l.add(from(`fleet-${i}`, s)))
+    expect(budget.kept).toBe(20_000)
+    expect(logs.reduce((n, l) => n + l.list().length, 0)).toBe(20_000)
+    expect(logs[0]!.stats().count).toBe(5)
+    expect(logs[9_999]!.list().map((r) => r.seq)).toEqual([4, 5])
   })
 })
 
