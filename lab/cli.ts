@@ -13,6 +13,7 @@ import {
 } from './cli-format'
 import { checkTemplateFiles, PathError, readTemplateFiles, reportsText } from './cli-model'
 import type { ConformanceView } from './conformance-log'
+import { connectInfo } from './cli-connect-info'
 import { defaultControlPort, pickLab } from './discovery'
 import type { HubView } from './hub-control'
 import type { TelemetryStats } from './telemetry'
@@ -44,6 +45,12 @@ Devices:
                                       method-name=<name>), e.g. setAlarm '{"time":"07:30:00"}'
   c2d <deviceId> <body> [--prop k=v]  send a raw cloud-to-device message (repeat --prop)
   desired <deviceId> <json>           patch desired properties, e.g. '{"fanSpeed":3}'
+
+Your own device (README: Test your own device):
+  connect-info [--device ID] [--show-key] [--ca-pem]
+                                      what a device needs to reach this lab: DPS host and port,
+                                      id scope, CA file, hubs, model id, a line per sample; the
+                                      group key only with --show-key (read as the lab's owner)
 
 Device templates:
   model check [--models DIR] <file|folder>…
@@ -498,6 +505,8 @@ function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // connect-info has flags of its own (--show-key, --ca-pem, --device) and finds the lab as run() does.
+  if (argv[0] === 'connect-info') return connectInfo(argv.slice(1), process.stdout, process.stderr)
   let p: Parsed
   try {
     p = parse(argv)
