@@ -94,7 +94,9 @@ describe('a device template of the user’s own', () => {
     expect(info.modelReport.source).toBe('temperaturecontroller-2.json')
     await waitFor('connected as the controller', async () => {
       const s = await snapshot()
-      return s.modelId === 'dtmi:com:example:TemperatureController;2' && s.state.kind === 'connected'
+      return (
+        s.modelId === 'dtmi:com:example:TemperatureController;2' && s.state.kind === 'connected'
+      )
     })
 
     // One message per component, each with its own fields.
@@ -110,7 +112,9 @@ describe('a device template of the user’s own', () => {
     // Component properties reported under their component, marked.
     await waitFor('device information reported', async () => {
       const r = (await snapshot()).reported as Record<string, Record<string, unknown>>
-      return r.deviceInformation?.__t === 'c' && typeof r.deviceInformation.manufacturer === 'string'
+      return (
+        r.deviceInformation?.__t === 'c' && typeof r.deviceInformation.manufacturer === 'string'
+      )
     })
 
     // A component's writable property, set as IoT Central sets it, acknowledged its way.
@@ -126,8 +130,7 @@ describe('a device template of the user’s own', () => {
         '/devices/failover_js',
       )
       const ack = d.body.twin.reported.thermostat1?.targetTemperature as
-        | { value: number; ac: number }
-        | undefined
+        { value: number; ac: number } | undefined
       return ack?.value === 30.5 ? d.body.twin.reported : null
     })
     expect(twin.thermostat1).toMatchObject({

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  buildDesiredAcks,
-  type DesiredAck,
-} from '../../../electron/device/behaviour/desired'
+import { buildDesiredAcks, type DesiredAck } from '../../../electron/device/behaviour/desired'
 import { checkValue } from '../../../shared/dtdl'
 import { sampleModel } from './model'
 
@@ -35,9 +32,7 @@ describe('buildDesiredAcks', () => {
       sampleModel,
     ).patch as Record<string, DesiredAck>
     expect(acks.fanSpeed).toMatchObject({ ac: 400, av: 0 })
-    expect(
-      ackOf({ fanSpeed: { nested: [1] }, $version: 1 }).ac,
-    ).toBe(400)
+    expect(ackOf({ fanSpeed: { nested: [1] }, $version: 1 }).ac).toBe(400)
     expect(ackOf({ fanSpeed: null, $version: 2 })).toMatchObject({
       value: null,
       ac: 200,
