@@ -51,7 +51,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['electron/device/**/*.ts', 'shared/**/*.ts', 'lab/**/*.ts'],
+    files: ['electron/device/**/*.ts', 'electron/fleet/**/*.ts', 'shared/**/*.ts', 'lab/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
