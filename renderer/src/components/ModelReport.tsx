@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import type { Aside, ModelProblem, ModelReport } from '../../../shared/dtdl/types'
 import type { TemplateLoad } from '../store'
 
@@ -46,7 +47,16 @@ export function ModelFacts({ report }: { report: ModelReport }) {
   )
 }
 
-function ProblemList({ title, items, testId }: { title: string; items: string[]; testId: string }) {
+/** A folded list of what loading said; each item is its text, and a tooltip with its place. */
+function FoldedList({
+  title,
+  items,
+  testId,
+}: {
+  title: string
+  items: { text: ReactNode; title?: string }[]
+  testId: string
+}) {
   if (items.length === 0) return null
   return (
     <details className="model-list" data-testid={`template-${testId}`}>
@@ -55,28 +65,33 @@ function ProblemList({ title, items, testId }: { title: string; items: string[];
       </summary>
       <ul tabIndex={0} aria-label={title}>
         {items.map((t, i) => (
-          <li key={i}>{t}</li>
+          <li key={i} title={t.title}>
+            {t.text}
+          </li>
         ))}
       </ul>
     </details>
   )
 }
 
+function ProblemList({ title, items, testId }: { title: string; items: string[]; testId: string }) {
+  return <FoldedList title={title} items={items.map((text) => ({ text }))} testId={testId} />
+}
+
 function AsideList({ title, items, testId }: { title: string; items: Aside[]; testId: string }) {
-  if (items.length === 0) return null
   return (
-    <details className="model-list" data-testid={`template-${testId}`}>
-      <summary>
-        {title} ({items.length})
-      </summary>
-      <ul tabIndex={0} aria-label={title}>
-        {items.map((a, i) => (
-          <li key={i} title={a.path}>
+    <FoldedList
+      title={title}
+      testId={testId}
+      items={items.map((a) => ({
+        title: a.path,
+        text: (
+          <>
             <span className="mono">{a.what}</span>: {a.why}
-          </li>
-        ))}
-      </ul>
-    </details>
+          </>
+        ),
+      }))}
+    />
   )
 }
 
