@@ -16,6 +16,8 @@ interface Range {
   min: number
   max: number
   step: number
+  /** A battery: it drains a step each reading and, once low, charges back up four times as fast. */
+  drains?: boolean
 }
 
 // By semantic type, then unit, then words in the name; anything else walks within 0..100.
@@ -50,7 +52,8 @@ const byUnit: Record<string, Range> = {
 const byWord: [RegExp, Range][] = [
   [/temp/i, bySemantic.Temperature!],
   [/humid/i, bySemantic.Humidity!],
-  [/batt|charge|level/i, { value: 90, min: 5, max: 100, step: 0.4 }],
+  [/batt|charge/i, { value: 90, min: 5, max: 100, step: 0.4, drains: true }],
+  [/level/i, { value: 90, min: 5, max: 100, step: 0.4 }],
   [/press/i, bySemantic.Pressure!],
   [/speed|rpm/i, { value: 40, min: 0, max: 100, step: 2 }],
   [/volt/i, bySemantic.Voltage!],
@@ -129,9 +132,17 @@ class NumberWalk implements Source {
       this.r.step = Math.max(1, Math.round(this.r.step))
     }
   }
+  private charging = false
   next(): unknown {
     const r = this.r
-    r.value = Math.min(r.max, Math.max(r.min, r.value + (this.random() * 2 - 1) * r.step))
+    if (r.drains) {
+      if (r.value <= r.min) this.charging = true
+      else if (r.value >= r.max) this.charging = false
+      // Whole steps for integers, so every reading of a draining battery is lower than the last.
+      const jitter = this.integer ? 1 : 0.75 + this.random() * 0.5
+      r.value += this.charging ? 4 * r.step * jitter : -r.step * jitter
+    } else r.value += (this.random() * 2 - 1) * r.step
+    r.value = Math.min(r.max, Math.max(r.min, r.value))
     const v = this.integer ? Math.round(r.value) : round(r.value, 2)
     return this.asString ? String(v) : v
   }

@@ -205,6 +205,22 @@ describe('generators: plausible values', () => {
     },
   )
 
+  it.each(['batteryLevel', 'battery', 'stateOfCharge'])(
+    'a %s drains reading by reading, then charges back up without a jump',
+    (name) => {
+      for (const kind of ['double', 'integer'] as const) {
+        const vs = numeric(p(kind), { name }, 2000)
+        const drain = vs.slice(0, 40)
+        drain.slice(1).forEach((v, i) => expect(v).toBeLessThan(drain[i]!))
+        const low = vs.indexOf(Math.min(...vs))
+        expect(vs[low]).toBeGreaterThanOrEqual(5)
+        expect(Math.max(...vs.slice(low))).toBeGreaterThan(vs[low]! + 10)
+        const biggestStep = Math.max(...vs.slice(1).map((v, i) => Math.abs(v - vs[i]!)))
+        expect(biggestStep).toBeLessThanOrEqual(5)
+      }
+    },
+  )
+
   it('the semantic type wins over the unit and the name', () => {
     const vs = numeric(p('double'), {
       name: 'temperature',
