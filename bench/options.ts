@@ -11,6 +11,7 @@ export const scenarioNames = [
   'throughput',
   'ui',
   'templates',
+  'fleet',
 ] as const
 export type ScenarioName = (typeof scenarioNames)[number]
 
@@ -81,6 +82,19 @@ const numberOptions = [
     name: 'ui-entries',
     fallback: 10_000,
     help: 'timeline entries in the browser (the engine keeps 10,000)',
+  },
+  { name: 'fleet-devices', fallback: 1000, help: 'devices in the fleet outage wave' },
+  {
+    name: 'fleet-dps-rate',
+    fallback: 200,
+    help: "the lab DPS's registrations per minute during the fleet's outage (IoT Central's)",
+  },
+  { name: 'fleet-telemetry-sec', fallback: 10, help: 'telemetry period of every fleet device (s)' },
+  { name: 'fleet-scale', fallback: 5000, help: 'devices one fleet process holds in the scale run' },
+  {
+    name: 'fleet-shards-devices',
+    fallback: 10_000,
+    help: 'devices of the four local shards run together',
   },
   { name: 'ui-minutes', fallback: 30, help: 'minutes of telemetry history in the plot' },
   { name: 'ui-telemetry-ms', fallback: 100, help: 'period of that history' },

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os'
 import { benchCrash } from './crash'
 import { benchFailover, benchHubRestart } from './failover'
+import { benchFleet } from './fleet'
 import { benchFloor } from './floor'
 import { type BenchOptions, type ScenarioName, helpText, parseOptions } from './options'
 import { benchOutage } from './outage'
@@ -29,6 +30,7 @@ const scenarios: Record<ScenarioName, (bench: Bench) => Promise<unknown>> = {
   throughput: benchThroughput,
   ui: benchUi,
   templates: benchTemplates,
+  fleet: benchFleet,
 }
 
 type Results = Partial<Record<ScenarioName, unknown>>

@@ -47,9 +47,14 @@ process.on('unhandledRejection', (e) =>
   post({ type: 'fault', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
 )
 
+const stopDeadlineMs = 5000
+
 async function stop(): Promise<void> {
   const running = lab
   lab = null
+  // A stop that cannot finish (a server waiting on connections that never close) still ends the
+  // process: an orphaned lab must not keep its ports and a core after its parent has gone.
+  setTimeout(() => process.exit(0), stopDeadlineMs).unref()
   await running
     ?.stop()
     .catch((e: unknown) => post({ type: 'log', line: `stop failed: ${String(e)}` }))

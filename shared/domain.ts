@@ -110,7 +110,7 @@ export interface Counters {
   lastFailover: MoveFigure | null
   lastFailback: MoveFigure | null
   reconnects: number
-  /** DPS registrations this device started (each one a request against the DPS quota). */
+  /** DPS registrations DPS took from this device (each one spends its quota); a 429 counts in `throttled` instead. */
   registrations: number
   /** Registrations DPS answered 429 (throttled), and those it answered 5xx. */
   throttled: number

@@ -426,8 +426,11 @@ export class DeviceSession extends EventEmitter<DeviceSessionEvents> implements 
           ? e
           : new ProvisioningFailure('internal', { kind: 'dropped', detail: clip(String(e)) }, false)
       this.health.dpsFailed(failure.problem)
-      if (failure.problem.kind === 'throttled') this.activity.counters.throttled++
-      else if (failure.problem.kind === 'status') this.activity.counters.dpsErrors++
+      // A 429 is the quota saying no before DPS took the request: a throttle, not a registration.
+      if (failure.problem.kind === 'throttled') {
+        this.activity.counters.throttled++
+        this.activity.counters.registrations--
+      } else if (failure.problem.kind === 'status') this.activity.counters.dpsErrors++
       if (failure.fatal) {
         this.fail(failure.toAppError())
         return { next: 'stop' }

@@ -34,6 +34,8 @@ export interface RunArgs {
   dataDir: string | null
   json: boolean
   verbose: boolean
+  /** End early once the scenario is over and every device is connected with nothing queued. */
+  untilSettled: boolean
   /** Asked for; the ramp is at least what the connection and DPS budgets allow. */
   rampMs: number
   /** Fleet-wide budgets; a shard keeps to its share. */
@@ -79,7 +81,7 @@ const valueFlags = new Set([
   'lab-rebalance',
   'lab-dps-retry-after',
 ])
-const switches = new Set(['json', 'help', 'verbose'])
+const switches = new Set(['json', 'help', 'verbose', 'until-settled'])
 
 function parseFlags(argv: string[]): { positional: string[]; flags: Map<string, string> } {
   const positional: string[] = []
@@ -228,6 +230,10 @@ export function parseArgs(argv: string[], now = Date.now()): Args {
     throw new UsageError('--processes makes its own shards: give it without --shards/--shard')
   if (shardsGiven !== shardGiven)
     throw new UsageError('--shards K and --shard I go together (I from 0 to K − 1)')
+  if (processes > 1 && flags.has('until-settled'))
+    throw new UsageError(
+      '--until-settled ends one runner when its devices are settled: give it without --processes (each shard may take it)',
+    )
   if (processes > devices)
     throw new UsageError(`--processes ${processes} is more than --devices ${devices}`)
   const shards = wholeNumber(flags, 'shards', 1, fleetLimits.maxShards) ?? 1
@@ -369,6 +375,7 @@ export function parseArgs(argv: string[], now = Date.now()): Args {
     dataDir: flags.has('data-dir') ? resolve(flags.get('data-dir')!) : null,
     json: flags.has('json'),
     verbose: flags.has('verbose'),
+    untilSettled: flags.has('until-settled'),
     rampMs,
     connectRate,
     dpsRate,

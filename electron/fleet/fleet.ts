@@ -251,6 +251,14 @@ export class Fleet {
     return p
   }
 
+  /** Every device connected, and nothing left in any outbox: the fleet has nothing more to do. */
+  settled(): boolean {
+    if (this.started < this.size) return false
+    for (const d of this.devices)
+      if (d.recorder.phase !== 'connected' || d.session.snapshot().counters.queued > 0) return false
+    return true
+  }
+
   /**
    * An exception nothing caught (an SDK callback's throw on a later tick) belongs to no session
    * the process can name; the ones in the middle of an attempt are started over from their

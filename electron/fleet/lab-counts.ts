@@ -1,6 +1,6 @@
 import { oneLine } from './errors'
 import { eachLimited, LabAnswer, type LabClient } from './lab-client'
-import type { LabCounts } from './report'
+import type { LabCounts, LabDps } from './report'
 
 // Duplicates and gaps as the receiving end counted them: the lab's per-device telemetry stats.
 
@@ -47,4 +47,20 @@ export async function labCounts(
     }
   })
   return { counts, problem }
+}
+
+interface Count {
+  accepted: number
+  throttled: number
+}
+const pair = (c: Count | undefined) => {
+  if (typeof c?.accepted !== 'number' || typeof c.throttled !== 'number')
+    throw new Error('the lab answered /stats without DPS counts')
+  return { accepted: c.accepted, throttled: c.throttled }
+}
+
+/** The lab's DPS side of the story (GET /stats): registrations and polls it took and throttled. */
+export async function labDpsCounts(lab: LabClient): Promise<LabDps> {
+  const s = await lab.call<{ dpsRegistrations?: Count; dpsPolls?: Count }>('GET', '/stats')
+  return { registrations: pair(s.dpsRegistrations), polls: pair(s.dpsPolls) }
 }

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { UsageError } from './errors'
 import { count, fleetLimits } from './limits'
 import { indexOf } from './device-ids'
-import { type Ending, type FleetReport, buildReport, reportSchema } from './report'
+import { type Ending, type FleetReport, type LabDps, buildReport, reportSchema } from './report'
 import type { IndexRange } from './shards'
 import type { FleetEvent } from './waves'
 
@@ -70,7 +70,7 @@ export function parseReport(text: string, name: string): ReadReport {
       `${name}: not a fleet report: ${where.replace(/^\./, '') || '(top)'}: ${issue.message}`,
     )
   }
-  const report: ReadReport = r.data
+  const report: ReadReport = { ...r.data, labDps: r.data.labDps ?? null }
   for (const d of report.devices) {
     if (indexOf(report.fleet.prefix, d.id) !== d.index)
       throw new UsageError(`${name}: device ${d.id} is not ${report.fleet.prefix}-${d.index}`)
@@ -169,5 +169,30 @@ export function mergeReports(
     [...events.values()],
     reports.flatMap((r) => r.processes),
     [...notes],
+    labOf(reports),
   )
+}
+
+/**
+ * Shards against one lab (one id scope) each hold that lab's counts since it started: the
+ * latest is the whole of them. Labs of their own (embedded, each its own id scope) add up.
+ */
+function labOf(reports: ReadReport[]): LabDps | null {
+  const byScope = new Map<string, LabDps>()
+  for (const r of reports) {
+    const l = r.labDps
+    if (!l) continue
+    const had = byScope.get(r.fleet.target.idScope)
+    if (!had || l.registrations.accepted > had.registrations.accepted)
+      byScope.set(r.fleet.target.idScope, l)
+  }
+  if (byScope.size === 0) return null
+  const sum = (f: (l: LabDps) => number) => [...byScope.values()].reduce((n, l) => n + f(l), 0)
+  return {
+    registrations: {
+      accepted: sum((l) => l.registrations.accepted),
+      throttled: sum((l) => l.registrations.throttled),
+    },
+    polls: { accepted: sum((l) => l.polls.accepted), throttled: sum((l) => l.polls.throttled) },
+  }
 }

@@ -22,7 +22,7 @@ export interface MoveRaw {
   /** Lost → first message acknowledged there; null until one is. */
   firstAckMs: number | null
   firstAckAt: number | null
-  /** DPS registrations and 429s between the loss and the new link. */
+  /** DPS registrations DPS took, and 429s (requests it did not take), between the loss and the new link. */
   registrations: number
   throttled: number
 }
@@ -102,6 +102,9 @@ export class DeviceRecorder {
     if (cause?.code === 'wait') {
       const why = cause.why
       if (why.code === 'dps-failed' && why.problem.kind === 'throttled') {
+        // The request that met the 429 was counted when it started: DPS did not take it.
+        this.registrations--
+        this.segment.registrations--
         this.throttles++
         this.segment.throttled++
         this.throttledNow = true

@@ -117,6 +117,12 @@ export interface Totals {
   missing: number | null
 }
 
+/** What the lab's DPS counted over its life (a lab target only): its side of the registrations. */
+export interface LabDps {
+  registrations: { accepted: number; throttled: number }
+  polls: { accepted: number; throttled: number }
+}
+
 export interface FleetReport {
   kind: typeof reportKind
   version: typeof reportVersion
@@ -126,6 +132,8 @@ export interface FleetReport {
   waves: Wave[]
   processes: ProcessFigures[]
   devices: DeviceReport[]
+  /** Null against IoT Central, and in a merge of shards that each ran their own lab. */
+  labDps: LabDps | null
   notes: string[]
 }
 
@@ -196,6 +204,7 @@ export function buildReport(
   events: FleetEvent[],
   processes: ProcessFigures[],
   notes: string[],
+  labDps: LabDps | null = null,
 ): FleetReport {
   const sortedDevices = [...devices].sort((a, b) => a.index - b.index)
   return {
@@ -205,6 +214,7 @@ export function buildReport(
     ...derive(sortedDevices, events, Date.parse(fleet.startedAt)),
     processes,
     devices: sortedDevices,
+    labDps,
     notes,
   }
 }
@@ -324,5 +334,12 @@ export const reportSchema = z.strictObject({
   waves: z.array(z.unknown()).max(100_000),
   processes: z.array(processSchema).max(fleetLimits.maxShards * 10),
   devices: z.array(deviceSchema).max(fleetLimits.maxDevices),
+  labDps: z
+    .strictObject({
+      registrations: z.strictObject({ accepted: count, throttled: count }),
+      polls: z.strictObject({ accepted: count, throttled: count }),
+    })
+    .nullable()
+    .optional(),
   notes: z.array(z.string().max(2000)).max(10_000),
 })

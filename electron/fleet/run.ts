@@ -7,7 +7,7 @@ import { formatDuration } from './durations'
 import { exitCodes, oneLine } from './errors'
 import { type DeviceOutcome, Fleet } from './fleet'
 import { type CliIo, sleepUntil, writeReportFile } from './io'
-import { labCounts } from './lab-counts'
+import { labCounts, labDpsCounts } from './lab-counts'
 import { ProgressPrinter } from './progress'
 import {
   type DeviceReport,
@@ -15,6 +15,7 @@ import {
   type FleetMeta,
   type FleetReport,
   type LabCounts,
+  type LabDps,
   buildReport,
 } from './report'
 import { ScenarioRunner } from './scenario-run'
@@ -93,6 +94,29 @@ export async function deliver(
   if (args.report) writeReportFile(args.report, text)
   else await io.stdout.write(text)
   if (!args.json && !quiet) io.stderr.write(summaryLines(report, args.report).join('\n') + '\n')
+}
+
+const settleCheckMs = 1000
+
+/**
+ * Resolves when the scenario is over and the fleet has been settled for two checks in a row (a
+ * device that lost its hub a moment ago is not connected yet by the second), with the time; at
+ * `endAt` or on abort, with null.
+ */
+async function untilSettled(
+  fleet: Fleet,
+  runner: ScenarioRunner | null,
+  endAt: number,
+  signal: AbortSignal,
+): Promise<number | null> {
+  let streak = 0
+  while (!signal.aborted && Date.now() < endAt) {
+    await sleepUntil(Math.min(endAt, Date.now() + settleCheckMs), signal)
+    const settled = (runner?.over() ?? true) && fleet.settled()
+    streak = settled ? streak + 1 : 0
+    if (streak >= 2) return Date.now()
+  }
+  return null
 }
 
 export async function runFleet(args: RunArgs, io: CliIo): Promise<number> {
@@ -182,7 +206,10 @@ export async function runFleet(args: RunArgs, io: CliIo): Promise<number> {
       if (!signal.aborted) {
         runner?.start(startAt)
         await fleet.start(signal)
-        await sleepUntil(endAt, signal)
+        if (args.untilSettled) {
+          const at = await untilSettled(f, runner, endAt, signal)
+          if (at !== null) why = `settled after ${formatDuration(at - startAt)}`
+        } else await sleepUntil(endAt, signal)
       }
     } catch (e) {
       // The first device could not connect: nothing to report, everything to undo.
@@ -207,6 +234,7 @@ export async function runFleet(args: RunArgs, io: CliIo): Promise<number> {
     const endedAt = Date.now()
     const notes: string[] = []
     let counts = new Map<string, LabCounts | null>()
+    let labDps: LabDps | null = null
     if (target.lab) {
       const got = await labCounts(
         target.lab,
@@ -214,6 +242,10 @@ export async function runFleet(args: RunArgs, io: CliIo): Promise<number> {
       )
       counts = got.counts
       if (got.problem) notes.push(got.problem)
+      labDps = await labDpsCounts(target.lab).catch((e: unknown) => {
+        notes.push(`the lab's DPS counts could not be read: ${oneLine(e)}`)
+        return null
+      })
     } else
       notes.push(
         'duplicates and missing readings are counted by the receiving end: against IoT Central they are not known here (null); lost is produced − acknowledged − queued on the devices',
@@ -247,6 +279,7 @@ export async function runFleet(args: RunArgs, io: CliIo): Promise<number> {
         },
       ],
       notes,
+      labDps,
     )
     await deliver(report, args, io, io.parent !== null)
     if (ended === 'interrupted') return exitCodes.interrupted

@@ -1,7 +1,7 @@
 import { deviceId } from './device-ids'
 import { oneLine } from './errors'
 import { eachLimited, LabAnswer, type LabClient } from './lab-client'
-import { type Hub, type ScenarioStep, pickFraction } from './scenario'
+import { type Hub, type ScenarioStep, pickFraction, quotaPresets } from './scenario'
 import type { FleetEvent } from './waves'
 
 // Carries out a scenario against the lab's control API, one timer for the next step, and writes
@@ -31,12 +31,15 @@ export class ScenarioRunner {
   readonly events: FleetEvent[] = []
   private readonly acts: Act[]
   private timer: NodeJS.Timeout | null = null
+  private performed = 0
   private running: Promise<void> = Promise.resolve()
   private stopped = false
   /** What the scenario broke and has not mended: undo() mends it on a lab that outlives the run. */
   private readonly down = new Set<Hub>()
   private dpsBroken = false
   private failedOver = new Set<string>()
+  /** The lab's quotas before the scenario first changed them. */
+  private quotasBefore: Record<string, unknown> | null = null
 
   constructor(
     private readonly lab: LabClient,
@@ -83,11 +86,39 @@ export class ScenarioRunner {
       await this.lab.call('POST', `/hubs/${hub}/restore`, {}).catch((e) => this.o.log(oneLine(e)))
     if (this.dpsBroken)
       await this.lab.call('POST', '/dps/restore', {}).catch((e) => this.o.log(oneLine(e)))
+    if (this.quotasBefore) {
+      const q = this.quotasBefore
+      await this.lab
+        .call('PUT', '/quotas', {
+          dpsRate: q.dpsRate,
+          dpsBurst: q.dpsBurst,
+          pollLimit: q.pollLimit,
+          hubConnectRate: q.hubConnectRate,
+        })
+        .catch((e) => this.o.log(oneLine(e)))
+    }
     this.down.clear()
     this.dpsBroken = false
+    this.quotasBefore = null
+  }
+
+  private async setQuotas(text: string, patch: Record<string, unknown>): Promise<void> {
+    this.quotasBefore ??= await this.lab.call<Record<string, unknown>>('GET', '/quotas')
+    const t = Date.now()
+    await this.lab.call('PUT', '/quotas', patch)
+    this.record(t, text, false)
+  }
+
+  /**
+   * Every step carried out, and every event the lab scheduled for them (DPS noticing an outage,
+   * a restore, a rebalance, a ttl's end) is in the past: nothing more will move a device.
+   */
+  over(now = Date.now()): boolean {
+    return this.performed >= this.acts.length && this.events.every((e) => e.at <= now)
   }
 
   private async perform(act: Act): Promise<void> {
+    this.performed++
     if (this.stopped) return
     const starting = this.o.starting?.() ?? 0
     this.o.log(
@@ -195,6 +226,16 @@ export class ScenarioRunner {
         return [{ atMs: at, text, run: () => this.failover(text, a.fraction, a.ttlMinutes) }]
       case 'failback':
         return [{ atMs: at, text, run: () => this.failback(text) }]
+      case 'quotas':
+        return [{ atMs: at, text, run: () => this.setQuotas(text, quotaPresets[a.preset]) }]
+      case 'dps-rate':
+        return [
+          {
+            atMs: at,
+            text,
+            run: () => this.setQuotas(text, { dpsRate: a.perMinute, dpsBurst: a.burst }),
+          },
+        ]
     }
   }
 

@@ -16,7 +16,13 @@ export const scenarioHelp = `  A scenario is steps separated by ";", each "TIME 
     failover <FRACTION> [ttl <MIN>]       manual failover of FRACTION of the devices (10% or 0.1),
                                           spread evenly over the indices; ttl 1-30 min (default 5)
     failback                              manual failback of the devices the scenario failed over
-  e.g. --scenario "30s outage a 60s; 150s failover 10%; 200s dps throttle 20s"`
+    quotas <iot-central|standalone|off>   the lab's quotas from now on: IoT Central's (DPS 200
+                                          registrations/min, 5 polls per 10 s, 100 connects/s a
+                                          hub), a standalone DPS's (1,000/min) or none
+    dps rate <N>/min [burst <M>]          the lab's DPS registration rate alone (0: no limit),
+                                          M at once (default 5 s worth of the rate)
+  e.g. --scenario "30s outage a 60s; 150s failover 10%; 200s dps throttle 20s"
+  The lab's quotas are restored when the run ends.`
 
 export type Hub = 'a' | 'b'
 
@@ -27,6 +33,20 @@ export type ScenarioAction =
   | { kind: 'dps-restore' }
   | { kind: 'failover'; fraction: number; ttlMinutes: number }
   | { kind: 'failback' }
+  | { kind: 'quotas'; preset: QuotaPreset }
+  | { kind: 'dps-rate'; perMinute: number; burst: number | null }
+
+export type QuotaPreset = 'iot-central' | 'standalone' | 'off'
+
+/** What each preset sets on the lab (PUT /quotas), as Azure publishes the quotas. */
+export const quotaPresets: Record<
+  QuotaPreset,
+  { dpsRate: number; pollLimit: number; hubConnectRate: number; dpsBurst: null }
+> = {
+  'iot-central': { dpsRate: 200, pollLimit: 5, hubConnectRate: 100, dpsBurst: null },
+  standalone: { dpsRate: 1000, pollLimit: 5, hubConnectRate: 100, dpsBurst: null },
+  off: { dpsRate: 0, pollLimit: 0, hubConnectRate: 0, dpsBurst: null },
+}
 
 export interface ScenarioStep {
   atMs: number
@@ -86,15 +106,39 @@ function action(words: string[]): ScenarioAction {
     case 'restore':
       noMore(args, 1)
       return { kind: verb, hub: hubOf(args[0]) }
+    case 'quotas': {
+      const preset = args[0]
+      if (preset !== 'iot-central' && preset !== 'standalone' && preset !== 'off')
+        throw new StepError(
+          `quotas iot-central, quotas standalone or quotas off${preset ? ` (got "${preset}")` : ''}`,
+        )
+      noMore(args, 1)
+      return { kind: 'quotas', preset }
+    }
     case 'dps': {
       const mode = args[0]
+      if (mode === 'rate') {
+        const m = args[1]?.match(/^(\d{1,7})(?:\/min)?$/)
+        if (!m || Number(m[1]) > 1_000_000)
+          throw new StepError(
+            `dps rate <registrations per minute>, e.g. dps rate 200/min${args[1] ? ` (got "${args[1]}")` : ''}`,
+          )
+        let burst: number | null = null
+        if (args[2] !== undefined) {
+          if (args[2] !== 'burst' || !/^\d{1,7}$/.test(args[3] ?? '') || Number(args[3]) < 1)
+            throw new StepError('dps rate <N>/min [burst <registrations at once, at least 1>]')
+          burst = Number(args[3])
+        }
+        noMore(args, 4)
+        return { kind: 'dps-rate', perMinute: Number(m[1]), burst }
+      }
       if (mode === 'restore') {
         noMore(args, 1)
         return { kind: 'dps-restore' }
       }
       if (mode !== 'throttle' && mode !== 'stop')
         throw new StepError(
-          `dps throttle <duration>, dps stop <duration> or dps restore${mode ? ` (got "dps ${mode}")` : ''}`,
+          `dps throttle <duration>, dps stop <duration>, dps rate <N>/min or dps restore${mode ? ` (got "dps ${mode}")` : ''}`,
         )
       const forMs = durationOf(args[1], `dps ${mode} <duration>`)
       noMore(args, 2)
@@ -118,7 +162,7 @@ function action(words: string[]): ScenarioAction {
       return { kind: 'failback' }
     default:
       throw new StepError(
-        `unknown action${verb ? ` "${verb}"` : ''}: outage, kill, blackhole, restore, dps, failover or failback`,
+        `unknown action${verb ? ` "${verb}"` : ''}: outage, kill, blackhole, restore, dps, failover, failback or quotas`,
       )
   }
 }

@@ -21,6 +21,10 @@ export function summaryLines(r: FleetReport, where: string | null): string[] {
     `  moves: ${count(t.moves.failover)} failovers, ${count(t.moves.failback)} failbacks by ${count(t.movedDevices)} devices · reconnects ${count(t.reconnects)} · registrations ${count(t.registrations)}${t.registrationsPerMovedDevice !== null ? ` (${t.registrationsPerMovedDevice} per moved device)` : ''} · throttled ${count(t.throttled)} · DPS errors ${count(t.dpsErrors)}`,
     `  data: produced ${count(t.produced)} · acknowledged ${count(t.acknowledged)} · queued ${count(t.queued)} · lost ${count(t.lost)} · duplicates ${t.duplicates === null ? 'not known (no lab)' : count(t.duplicates)} · missing ${t.missing === null ? 'not known' : count(t.missing)}`,
   ]
+  if (r.labDps)
+    lines.push(
+      `  the lab's DPS: registrations ${count(r.labDps.registrations.accepted)} taken, ${count(r.labDps.registrations.throttled)} throttled · polls ${count(r.labDps.polls.accepted)} taken, ${count(r.labDps.polls.throttled)} throttled`,
+    )
   for (const w of r.waves)
     lines.push(
       `  wave "${w.cause}" ${w.kind}: ${count(w.devices)} devices, ${count(w.back)} back · ${pct(w.backMs)} · first ack 100 % ${fmt(w.ackMs.p100)} · ${w.registrationsPerDevice ?? '–'} registrations each`,

@@ -14,6 +14,8 @@ Run:
   --devices N            devices in the whole fleet (1 to ${count(fleetLimits.maxDevices)}; at most
                          ${count(fleetLimits.maxDevicesPerProcess)} per process); ids {prefix}-{index}, index from 0
   --duration TIME        how long to run, from the start: 90s, 10m, 1h30m (1s to 7d)
+  --until-settled        end before --duration once the scenario is over and every device is
+                         connected with nothing left to send (--duration is then the bound)
   --template FILE        the device template (DTDL, or an IoT Central export); default failover.json
   --prefix P             device id prefix (default ${defaults.prefix})
   --telemetry TIME       telemetry period (default 10s); --reported TIME: reported properties (60s)

@@ -15,6 +15,8 @@ const tiny = [
   ...['--soak-seconds', '3', '--soak-period-ms', '50'],
   ...['--messages', '300', '--throughput-runs', '1'],
   ...['--ui-entries', '500', '--ui-minutes', '1', '--ui-telemetry-ms', '1000'],
+  ...['--fleet-devices', '10', '--fleet-dps-rate', '600', '--fleet-telemetry-sec', '1'],
+  ...['--fleet-scale', '12', '--fleet-shards-devices', '12'],
 ]
 
 function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -122,6 +124,18 @@ describe('npm run bench (tiny sizes)', () => {
       })
     expect(doc.templates.perMessage.thirtyFields.fields).toBe(30)
 
+    // The fleet: an outage wave and its failback, each against its floor; scale; four shards.
+    for (const w of ['failover', 'failback'])
+      expect(doc.fleet.outage[w]).toMatchObject({
+        devices: expect.any(Number),
+        floorMs: expect.any(Number),
+        p100OverFloor: expect.any(Number),
+      })
+    expect(doc.fleet.outage).toMatchObject({ lost: 0, duplicates: 0, missing: 0 })
+    expect(doc.fleet.outage.rssPerDeviceKB).toEqual(expect.any(Number))
+    expect(doc.fleet.scale).toMatchObject({ devices: 12, notConnectedAtEnd: 0, lost: 0 })
+    expect(doc.fleet.shards).toMatchObject({ devices: 12, processes: 4, lost: 0 })
+
     if (doc.ui.skipped) return // no Chromium on this machine: said so in the document
     expect(doc.ui).toMatchObject({
       loadMs: expect.any(Number),
@@ -131,5 +145,5 @@ describe('npm run bench (tiny sizes)', () => {
       heapUsedMB: expect.any(Number),
     })
     expect(doc.ui.timelineEntries).toBeGreaterThanOrEqual(500)
-  }, 180_000)
+  }, 300_000)
 })

@@ -58,6 +58,10 @@ describe('fleet CLI: bad input is one line and exit code 2, before anything star
       ['--devices', '10', '--duration', '1m', '--processes', '2', '--shards', '2', '--shard', '0'],
       /makes its own shards/,
     ],
+    [
+      ['--devices', '10', '--duration', '1m', '--processes', '2', '--until-settled'],
+      /--until-settled ends one runner .* without --processes/,
+    ],
     [['--devices', '10', '--duration', '1m', '--prefix', 'bad id'], /--prefix: letters, digits/],
     [
       ['--devices', '10', '--duration', '1m', '--lab-url', 'http://example.com:8090'],

@@ -51,6 +51,32 @@ describe('fleet merge', () => {
     expect(avg).not.toBe(whole.waves[0]!.backMs.p95)
   })
 
+  it("takes the lab's DPS counts once for shards of one lab, and adds up labs of their own", () => {
+    const dps = (accepted: number) => ({
+      registrations: { accepted, throttled: accepted * 2 },
+      polls: { accepted, throttled: 0 },
+    })
+    const [a, b] = split(report(outageDevices(10, 3)), [5])
+    const one = mergeReports(
+      [
+        { ...a!, labDps: dps(40) },
+        { ...b!, labDps: dps(42) },
+      ].map((r, i) => readReportFile(save(`one-${i}.json`, r))),
+    )
+    expect(one.labDps).toEqual(dps(42))
+    const own = mergeReports(
+      [
+        { ...a!, labDps: dps(40) },
+        {
+          ...b!,
+          fleet: { ...b!.fleet, target: { ...b!.fleet.target, idScope: '0ne00000002' } },
+          labDps: dps(5),
+        },
+      ].map((r, i) => readReportFile(save(`own-${i}.json`, r))),
+    )
+    expect(own.labDps).toEqual(dps(45))
+  })
+
   it('refuses a device that is in two reports', () => {
     const a = save('a.json', report([device(0), device(1)], [], { ranges: [{ from: 0, to: 2 }] }))
     const b = save('b.json', report([device(1), device(2)], [], { ranges: [{ from: 1, to: 3 }] }))

@@ -26,8 +26,27 @@ describe('scenario grammar', () => {
     expect(steps[0]!.text).toBe('30s outage a 60s')
   })
 
+  it("sets the lab's quotas: a preset, or the DPS rate alone", () => {
+    const steps = parseScenario(
+      '1s quotas iot-central; 2s dps rate 600/min; 3s dps rate 0; 4s quotas off; 5s dps rate 240 burst 2',
+      tenMin,
+    )
+    expect(steps.map((s) => s.action)).toEqual([
+      { kind: 'quotas', preset: 'iot-central' },
+      { kind: 'dps-rate', perMinute: 600, burst: null },
+      { kind: 'dps-rate', perMinute: 0, burst: null },
+      { kind: 'quotas', preset: 'off' },
+      { kind: 'dps-rate', perMinute: 240, burst: 2 },
+    ])
+  })
+
   it.each([
     ['', /no steps/],
+    ['1s quotas', /quotas iot-central, quotas standalone or quotas off/],
+    ['1s quotas azure', /\(got "azure"\)/],
+    ['1s dps rate fast', /dps rate <registrations per minute>/],
+    ['1s dps rate 99999999/min', /dps rate <registrations per minute>/],
+    ['1s dps rate 200/min burst 0', /burst <registrations at once/],
     ['outage a 60s', /step 1 .*start with the time/],
     ['30s outage c 60s', /name the hub: a or b \(got "c"\)/],
     ['30s outage a', /outage <hub> <duration>/],
