@@ -7,7 +7,7 @@ import { DeviceSession } from '../device/index'
 import { deviceId } from './device-ids'
 import { oneLine, RunError } from './errors'
 import { DeviceRecorder } from './recorder'
-import { type Pacing, rampPlan, runRamp } from './ramp'
+import { type Pacing, maxInFlight, rampPlan, runRamp } from './ramp'
 import type { IndexRange } from './shards'
 
 // A fleet is not a second engine: it is many of the same DeviceSession, in one process, sharing
@@ -89,6 +89,8 @@ export class Fleet {
   private readonly label: (host: string) => string
   private readonly watchers = new Set<(r: DeviceRecorder) => void>()
   private started = 0
+  /** Devices whose first connect has ended (connected, or failed for good). */
+  private readonly arrived = new Set<DeviceRecorder>()
   private faults = 0
   private closing: Promise<DeviceOutcome[]> | null = null
 
@@ -142,6 +144,7 @@ export class Fleet {
           throw new RunError(`${id}: ${oneLine(e)}`)
         }
         const recorder = new DeviceRecorder(session, this.label, (r) => {
+          if (r.firstConnectedAt !== null || r.phase === 'failed') this.arrived.add(r)
           for (const w of this.watchers) w(r)
         })
         this.devices.push({
@@ -173,6 +176,7 @@ export class Fleet {
     await this.pilotConnected(pilot, signal)
     if (signal.aborted) return
     const { intervalMs } = rampPlan(this.size, this.o.pacing)
+    const inFlight = maxInFlight(this.o.pacing.connectRate)
     await runRamp(
       rest.length,
       intervalMs,
@@ -181,6 +185,8 @@ export class Fleet {
         rest[i]!.session.connect().catch(() => {})
       },
       signal,
+      Date.now,
+      () => this.started - this.arrived.size < inFlight,
     )
   }
 
@@ -251,11 +257,18 @@ export class Fleet {
     return p
   }
 
-  /** Every device connected, and nothing left in any outbox: the fleet has nothing more to do. */
+  /**
+   * Every device connected, its readings flowing (one sent at least, where the template has
+   * telemetry) and nothing left in any outbox: the fleet has nothing more to do.
+   */
   settled(): boolean {
     if (this.started < this.size) return false
-    for (const d of this.devices)
-      if (d.recorder.phase !== 'connected' || d.session.snapshot().counters.queued > 0) return false
+    const sends = this.o.model.telemetry.length > 0
+    for (const d of this.devices) {
+      const r = d.recorder
+      if (r.phase !== 'connected' || (sends && r.telemetryProduced === 0)) return false
+      if (d.session.snapshot().counters.queued > 0) return false
+    }
     return true
   }
 

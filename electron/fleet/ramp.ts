@@ -22,9 +22,21 @@ export function rampPlan(devices: number, p: Pacing): { intervalMs: number; tota
 }
 
 /**
- * Calls `start(i)` for i = 0..count-1, the i-th at `startAt + i × intervalMs`, waking once per
- * due batch (timers are not finer than a millisecond or two, so several may be due at once).
- * Resolves when all have been started or the signal aborts.
+ * First connects in flight at once, at most: a machine (or a lab, or a DPS) slower than the
+ * connect rate would otherwise pile up connects that time out and start over, each one adding
+ * load, until nothing connects at all. Four seconds' worth of the rate covers a DPS
+ * registration with its status poll and the hub's TLS handshake on a machine that keeps up.
+ */
+export const maxInFlight = (connectRate: number) => Math.max(50, Math.ceil(connectRate * 4))
+
+const holdMs = 50
+
+/**
+ * Calls `start(i)` for i = 0..count-1, one every `intervalMs`, waking once per due batch
+ * (timers are not finer than a millisecond or two, so several may be due at once). While
+ * `canStart()` says no (too many connects in flight), the ramp holds, and goes on at its pace
+ * from when it may: it never bursts to catch up. Resolves when all have been started or the
+ * signal aborts.
  */
 export function runRamp(
   count: number,
@@ -32,8 +44,9 @@ export function runRamp(
   start: (i: number) => void,
   signal: AbortSignal,
   now: () => number = Date.now,
+  canStart: () => boolean = () => true,
 ): Promise<void> {
-  const startAt = now()
+  let nextAt = now()
   let next = 0
   return new Promise<void>((resolve) => {
     let timer: NodeJS.Timeout | null = null
@@ -45,12 +58,19 @@ export function runRamp(
     const tick = () => {
       timer = null
       const t = now()
-      while (next < count && startAt + next * intervalMs <= t && !signal.aborted) start(next++)
+      while (next < count && nextAt <= t && !signal.aborted) {
+        if (!canStart()) {
+          nextAt = t + holdMs
+          break
+        }
+        start(next++)
+        nextAt += intervalMs
+      }
       if (next >= count || signal.aborted) {
         signal.removeEventListener('abort', stop)
         return resolve()
       }
-      timer = setTimeout(tick, Math.max(1, startAt + next * intervalMs - now()))
+      timer = setTimeout(tick, Math.max(1, nextAt - now()))
     }
     if (signal.aborted) return resolve()
     tick()
