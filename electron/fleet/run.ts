@@ -205,7 +205,10 @@ export async function runFleet(args: RunArgs, io: CliIo): Promise<number> {
     try {
       if (!signal.aborted) {
         runner?.start(startAt)
-        await fleet.start(signal)
+        // A ramp held back by a slow machine still ends with the run: --duration is the bound.
+        await fleet.start(
+          AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, endAt - Date.now()))]),
+        )
         if (args.untilSettled) {
           const at = await untilSettled(f, runner, endAt, signal)
           if (at !== null) why = `settled after ${formatDuration(at - startAt)}`
