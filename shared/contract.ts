@@ -16,6 +16,12 @@ import type { PublicSettings } from './settings'
 import { profileIdSchema, settingsInputSchema } from './settings'
 import { labActionSchema, type LabStats, type LabStatus } from './lab-actions'
 import { MAX_REQUEST_DEPTH, nestsDeeperThan } from './json-depth'
+import {
+  fleetDeviceRequestSchema,
+  fleetStartSchema,
+  type FleetDeviceDetail,
+  type FleetSnapshot,
+} from './fleet-view'
 
 // The one contract between the renderer and either shell (Electron IPC or the web shell's
 // WebSocket). Every channel name lives here; both shells and the preload are checked against it.
@@ -121,6 +127,21 @@ export const invokeChannels = {
   },
   'app:diagnostics': { request: none, response: '' as string },
   'app:openLogs': { request: none, response: null },
+  /**
+   * Starts a small fleet (1–500 devices `{prefix}-{index}`, default prefix `fleet`) against the
+   * embedded lab, beside the single device. Answers once every session is built; the devices then
+   * connect paced, and `fleet:changed` tells how it goes.
+   */
+  'fleet:start': { request: fleetStartSchema, response: {} as FleetSnapshot },
+  /** Closes every session of the fleet cleanly (each flushes what it can); the last counts stay. */
+  'fleet:stop': { request: none, response: {} as FleetSnapshot },
+  /**
+   * The fleet as it is now. Asking also keeps the lab's quota counts coming for a while (the
+   * fleet view asks again while it is open), with or without a fleet running.
+   */
+  'fleet:state': { request: none, response: {} as FleetSnapshot },
+  /** One fleet device for the single-device view (read-only); lists only past the cursors given. */
+  'fleet:device': { request: fleetDeviceRequestSchema, response: {} as FleetDeviceDetail },
 } as const
 
 export type InvokeChannel = keyof typeof invokeChannels
@@ -136,6 +157,8 @@ export interface EventPayloads {
   'reported:changed': ReportedEntry[]
   'settings:changed': PublicSettings
   'app:changed': AppInfo
+  /** The fleet's counts, at most twice a second (never one push per device message). */
+  'fleet:changed': FleetSnapshot
 }
 export type EventChannel = keyof EventPayloads
 export const eventChannels = [
@@ -146,6 +169,7 @@ export const eventChannels = [
   'reported:changed',
   'settings:changed',
   'app:changed',
+  'fleet:changed',
 ] as const satisfies readonly EventChannel[]
 
 /** Parses a request for a channel; a failure is a typed `bad-request` error, never a throw. */

@@ -22,6 +22,7 @@ import { ModelStore, readModelFile, type ActiveModel } from './model-store'
 import { EventBatcher, type BatcherOptions } from './batcher'
 import { diagnosticsText } from './diagnostics'
 import { EmbeddedLab } from './embedded-lab'
+import { FleetRunner } from './fleet-runner'
 import { AppFailure, toAppError } from './errors'
 import { addLabTemplate, readLabStats, readLabStatus, runLabAction } from './lab-client'
 import type { LabService } from './lab-process'
@@ -106,6 +107,8 @@ export class AppCore {
   private activeModel: ActiveModel
   readonly redactor: Redactor
   private readonly lab: EmbeddedLab
+  /** A small fleet beside the single device, against the embedded lab (the fleet view). */
+  private readonly fleet: FleetRunner
   private session: DeviceSessionApi | null = null
   private startupProblem: string | null = null
   private lastFault: AppInfo['lastFault'] = null
@@ -137,11 +140,24 @@ export class AppCore {
     }
     this.activeModel = this.builtIn
     this.batcher = new EventBatcher((event, payload) => this.emit(event, payload), options.batch)
+    this.fleet = new FleetRunner({
+      createSession: (o) => options.deps.createSession(o),
+      lab: () => this.fleetTarget(),
+      model: () => this.activeModel.model,
+      dataDir: options.dataDir,
+      sessionOverrides: options.sessionOverrides,
+      emit: (snapshot) => this.emit('fleet:changed', snapshot),
+      log: (line) => this.log(line),
+    })
     this.lab = new EmbeddedLab(
       (o) => options.deps.startLab(o),
       options.lab ?? {},
       (line) => this.log(line),
-      () => this.emit('app:changed', this.appInfo()),
+      () => {
+        this.emit('app:changed', this.appInfo())
+        // Whether a fleet can run follows the lab.
+        this.emit('fleet:changed', this.fleet.snapshot())
+      },
     )
     this.handlers = this.createHandlers()
   }
@@ -189,6 +205,7 @@ export class AppCore {
       this.stopped = true
       this.markReady()
       this.batcher.flush()
+      await this.fleet.close()
       await this.closeSession()
       this.batcher.close()
       await this.lab.stop()
@@ -214,6 +231,7 @@ export class AppCore {
       message: `${message} — ${restart ? 'the device session was restarted; queued data is kept' : 'repeated faults: the device is stopped; press Connect to try again'}`,
     }
     this.emit('app:changed', this.appInfo())
+    this.fleet.recoverFromFault(err)
     return this.serial(async () => {
       const session = this.session
       if (this.stopped) return
@@ -267,6 +285,18 @@ export class AppCore {
     return this.options.labDeviceId ?? DEFAULT_LAB_DEVICE_ID
   }
 
+  /** The lab a fleet runs against, or why none can run now. */
+  private fleetTarget(): { lab: LabService } | { why: string } {
+    if (this.stopped) return { why: 'The app is shutting down.' }
+    if (this.settings.activeId !== 'lab')
+      return {
+        why: 'A fleet runs against the embedded lab: switch the device profile to the embedded lab (in the header) to run one.',
+      }
+    const lab = this.lab.running
+    if (!lab) return { why: 'The embedded lab is not running: a fleet waits for it.' }
+    return { lab }
+  }
+
   /** The embedded lab, when it runs and the device uses it. */
   private requireLab(): LabService {
     const lab = this.settings.activeId === 'lab' ? this.lab.running : null
@@ -310,6 +340,8 @@ export class AppCore {
     const base = { model, ...this.options.sessionOverrides, ...carried }
     let sessionOptions: DeviceSessionOptions
     if (active.mode === 'central') {
+      // The fleet runs against the embedded lab: it stops (cleanly) before the lab does.
+      await this.fleet.stop()
       await this.lab.stop()
       const p = active.profile
       this.redactor.add(active.deviceKey)
@@ -425,6 +457,7 @@ export class AppCore {
     const pub = this.publicSettings()
     this.emit('settings:changed', pub)
     this.emit('app:changed', this.appInfo())
+    this.emit('fleet:changed', this.fleet.snapshot())
     if (this.session) this.emit('session:changed', this.session.snapshot())
     return pub
   }
@@ -600,6 +633,10 @@ export class AppCore {
         const lab = this.settings.activeId === 'lab' ? this.lab.running : null
         return lab ? readLabStats(lab.controlUrl, this.labDeviceId) : null
       },
+      'fleet:start': (request) => this.fleet.start(request),
+      'fleet:stop': () => this.fleet.stop(),
+      'fleet:state': async () => this.fleet.state(),
+      'fleet:device': async (request) => this.fleet.device(request),
       'lab:restart': () =>
         this.serial(async () => {
           if (this.stopped) throw new AppFailure('unavailable', 'The app is shutting down.')
@@ -623,6 +660,8 @@ export class AppCore {
           // Same addresses: the device finds the lab again by itself (and at once, with a nudge).
           if (same && this.session) this.session.reconnect()
           else {
+            // The fleet's devices were built for the lab as it was: they stop with it.
+            await this.fleet.stop()
             const carried = this.carriedOptions()
             await this.closeSession()
             await this.activate(carried)

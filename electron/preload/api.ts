@@ -78,6 +78,10 @@ export function buildRendererApi(ipc: IpcRendererLike): RendererApi {
     labStats: () => call('lab:stats'),
     appDiagnostics: () => call('app:diagnostics'),
     appOpenLogs: () => call('app:openLogs'),
+    fleetStart: (request) => call('fleet:start', request),
+    fleetStop: () => call('fleet:stop'),
+    fleetState: () => call('fleet:state'),
+    fleetDevice: (request) => call('fleet:device', request),
     onSessionChanged: (listener) => subscribe('session:changed', listener),
     onTimelineAdded: (listener) => subscribe('timeline:added', listener),
     onTelemetryAdded: (listener) => subscribe('telemetry:added', listener),
@@ -85,6 +89,7 @@ export function buildRendererApi(ipc: IpcRendererLike): RendererApi {
     onReportedChanged: (listener) => subscribe('reported:changed', listener),
     onSettingsChanged: (listener) => subscribe('settings:changed', listener),
     onAppChanged: (listener) => subscribe('app:changed', listener),
+    onFleetChanged: (listener) => subscribe('fleet:changed', listener),
   } satisfies RendererApi
   return api
 }

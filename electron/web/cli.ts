@@ -62,8 +62,27 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(values['data-dir'] ?? path.join(os.homedir(), '.iotc-ha-device'))
   const log = values.quiet ? () => undefined : (line: string) => console.error(line)
 
+  // The delays were taken and never given to the lab (the e2e asked for 1 s and got 10 s).
+  const seconds = (flag: 'lab-dps-detect' | 'lab-rebalance'): number | undefined => {
+    const text = values[flag]
+    if (text === undefined) return undefined
+    const n = Number(text)
+    if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n > 3600)
+      throw new Error(`--${flag}: whole seconds, 0 to 3600: ${text}`)
+    return n
+  }
+  const dpsDetectSec = seconds('lab-dps-detect')
+  const rebalanceSec = seconds('lab-rebalance')
+  const delays: Pick<LabOptions, 'dpsDetectSec' | 'rebalanceSec'> = {
+    ...(dpsDetectSec !== undefined ? { dpsDetectSec } : {}),
+    ...(rebalanceSec !== undefined ? { rebalanceSec } : {}),
+  }
   const lab: LabOptions | undefined =
-    labPorts === 'ephemeral' ? privateLabOptions(path.join(dataDir, 'lab')) : undefined
+    labPorts === 'ephemeral'
+      ? { ...privateLabOptions(path.join(dataDir, 'lab')), ...delays }
+      : Object.keys(delays).length
+        ? delays
+        : undefined
   const redactor = new Redactor()
   const builtInModel = async () => {
     const { model, files } = await readModelFile(path.join(repoRoot, 'failover.json'))

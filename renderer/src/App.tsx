@@ -1,5 +1,7 @@
 import { DropLoader } from './components/DropLoader'
 import { ErrorBanner } from './components/ErrorBanner'
+import { FleetDeviceBar } from './components/FleetDeviceBar'
+import { FleetView } from './components/FleetView'
 import { Header } from './components/Header'
 import { HubMap } from './components/HubMap'
 import { Inbound } from './components/Inbound'
@@ -9,23 +11,34 @@ import { SettingsDialog } from './components/SettingsForm'
 import { Sidebar } from './components/Sidebar'
 import { Telemetry } from './components/Telemetry'
 import { Timeline } from './components/Timeline'
+import { useApp } from './store'
 
 export function App() {
+  // The fleet view beside the single device; a fleet device opened from it shows in the
+  // single-device view (read-only), with the way back above it.
+  const fleetShown = useApp((s) => s.view === 'fleet' && s.fleetDevice === null)
   return (
     <div className="app">
       <Header />
       <ErrorBanner />
+      <FleetDeviceBar />
       <DropLoader />
       <div className="body">
         <Sidebar />
         <main className="main">
-          <HubMap />
-          <Timeline />
-          <div className="panels">
-            <Telemetry />
-            <Inbound />
-            <Properties />
-          </div>
+          {fleetShown ? (
+            <FleetView />
+          ) : (
+            <>
+              <HubMap />
+              <Timeline />
+              <div className="panels">
+                <Telemetry />
+                <Inbound />
+                <Properties />
+              </div>
+            </>
+          )}
         </main>
       </div>
       <LabHint />

@@ -13,6 +13,7 @@ import type {
 import type { PublicSettings, SettingsInput } from '../../shared/settings'
 import type { LabAction, LabStats, LabStatus } from '../../shared/lab-actions'
 import type { ModelReport } from '../../shared/dtdl/types'
+import type { FleetDeviceDetail, FleetSnapshot, FleetStartRequest } from '../../shared/fleet-view'
 import { TIMELINE_RETENTION } from '../../shared/domain'
 import { plotWindowMs } from './plot-model'
 import { copyText } from './format'
@@ -53,6 +54,23 @@ export interface TemplateLoad {
   error: string | null
 }
 
+/** The single device, or the fleet view beside it. */
+export type View = 'device' | 'fleet'
+
+/** What the single-device view is drawn from: the device's own, or a fleet device's. */
+export type DeviceData = Pick<
+  AppState,
+  'snapshot' | 'timeline' | 'telemetry' | 'inbound' | 'reported' | 'hubLabels'
+>
+
+/** A fleet device shown in the single-device view, read-only. */
+export interface FleetDeviceView extends DeviceData {
+  id: string
+  snapshot: SessionSnapshot
+  /** Its fleet runs (the view follows it) or stopped (what it had then). */
+  live: boolean
+}
+
 export interface AppState {
   info: AppInfo | null
   settings: PublicSettings | null
@@ -70,6 +88,11 @@ export interface AppState {
   settingsFor: 'current' | 'new'
   pending: Partial<Record<string, boolean>>
   templateLoad: TemplateLoad | null
+  view: View
+  /** The fleet beside the single device (null until the app said). */
+  fleet: FleetSnapshot | null
+  /** A fleet device opened from the fleet view; the single-device view shows it instead. */
+  fleetDevice: FleetDeviceView | null
 }
 
 export const useApp = create<AppState>()(() => ({
@@ -87,7 +110,21 @@ export const useApp = create<AppState>()(() => ({
   settingsFor: 'current',
   pending: {},
   templateLoad: null,
+  view: 'device',
+  fleet: null,
+  fleetDevice: null,
 }))
+
+/**
+ * Reads what the single-device view shows: the device's own data, or the fleet device opened
+ * from the fleet view (the same fields, so the same components draw either).
+ */
+export function useDevice<T>(select: (d: DeviceData) => T): T {
+  return useApp((s) => select(s.fleetDevice ?? s))
+}
+
+/** The view shows a fleet device: its controls act on nothing. */
+export const useReadOnly = () => useApp((s) => s.fleetDevice !== null)
 
 let api: RendererApi | null = null
 let noticeId = 1
@@ -151,6 +188,17 @@ function mergeReported(list: ReportedEntry[], items: ReportedEntry[]): ReportedE
   return merged.length > MAX_REPORTED ? merged.slice(merged.length - MAX_REPORTED) : merged
 }
 
+/** A new fleet's devices are new sessions: a device of the last one shown is not one of them. */
+function setFleet(fleet: FleetSnapshot) {
+  const before = useApp.getState().fleet
+  const newRun =
+    before?.startedAt != null && fleet.startedAt != null && before.startedAt !== fleet.startedAt
+  if (newRun && useApp.getState().fleetDevice) {
+    stopFleetDevicePoll()
+    useApp.setState({ fleet, fleetDevice: null })
+  } else useApp.setState({ fleet })
+}
+
 /** Connects the store to the API: subscribes to every event, then loads the current state. */
 export function connectStore(rendererApi: RendererApi): () => void {
   api = rendererApi
@@ -175,6 +223,7 @@ export function connectStore(rendererApi: RendererApi): () => void {
       void reloadAll(true)
     }),
     rendererApi.onAppChanged((info) => useApp.setState({ info })),
+    rendererApi.onFleetChanged(setFleet),
   ]
   void reloadAll(false)
   return () => {
@@ -187,6 +236,10 @@ export function connectStore(rendererApi: RendererApi): () => void {
 export async function reloadAll(fresh: boolean): Promise<void> {
   const a = requireApi()
   if (fresh) useApp.setState({ timeline: [], telemetry: [], inbound: [], reported: [] })
+  // Quietly: an app without a fleet (an older shell, a test) just shows none.
+  void a.fleetState().then((r) => {
+    if (r.ok) setFleet(r.value)
+  })
   const [info, settings, snapshot] = await Promise.all([
     a.appInfo(),
     a.settingsGet(),
@@ -278,6 +331,66 @@ async function sendBehaviour(name: BehaviourName): Promise<void> {
   } finally {
     switchSending.delete(name)
     if (!switchIntent.has(name)) switchConfirmed.delete(name)
+  }
+}
+
+/** The open fleet device is read again this often while its fleet runs. */
+const fleetDevicePollMs = 1000
+let fleetDeviceTimer: ReturnType<typeof setInterval> | null = null
+/** The fleet device being read now: one read at a time for it (a slow answer is not doubled). */
+let fleetDeviceReading: string | null = null
+/** The fleet device the window asked for last (null: none is open). */
+let fleetDeviceOpen: string | null = null
+
+function stopFleetDevicePoll() {
+  if (fleetDeviceTimer) clearInterval(fleetDeviceTimer)
+  fleetDeviceTimer = null
+  fleetDeviceOpen = null
+}
+
+function fleetDeviceView(d: FleetDeviceDetail, before: FleetDeviceView | null): FleetDeviceView {
+  const same = before?.id === d.id ? before : null
+  return {
+    id: d.id,
+    live: d.live,
+    snapshot: d.snapshot,
+    hubLabels: d.snapshot.hubLabels,
+    timeline: same ? mergeList(same.timeline, d.timeline, MAX_TIMELINE) : d.timeline,
+    telemetry: same ? recentWindow(same.telemetry.concat(d.telemetry)) : recentWindow(d.telemetry),
+    inbound: same ? mergeList(same.inbound, d.inbound, MAX_INBOUND) : d.inbound,
+    reported: same ? mergeReported(same.reported, d.reported) : d.reported,
+  }
+}
+
+/** Reads the open fleet device again: only what came after what the window has. */
+async function readFleetDevice(id: string): Promise<void> {
+  if (fleetDeviceReading === id) return
+  fleetDeviceReading = id
+  try {
+    const before = useApp.getState().fleetDevice
+    const mine = before?.id === id ? before : null
+    const r = await requireApi().fleetDevice({
+      id,
+      ...(mine
+        ? {
+            timelineAfter: mine.timeline[mine.timeline.length - 1]?.id ?? -1,
+            telemetryAfter: mine.telemetry[mine.telemetry.length - 1]?.seq ?? -1,
+            inboundAfter: mine.inbound[mine.inbound.length - 1]?.id ?? -1,
+          }
+        : {}),
+    })
+    // Closed, or another device opened, while this was on its way.
+    if (fleetDeviceOpen !== id) return
+    if (!r.ok) {
+      stopFleetDevicePoll()
+      notify(r.error)
+      useApp.setState({ fleetDevice: null })
+      return
+    }
+    useApp.setState((s) => ({ fleetDevice: fleetDeviceView(r.value, s.fleetDevice) }))
+    if (!r.value.live) stopFleetDevicePoll()
+  } finally {
+    if (fleetDeviceReading === id) fleetDeviceReading = null
   }
 }
 
@@ -398,6 +511,52 @@ export const actions = {
     const snap = await requireApi().sessionSnapshot()
     if (snap.ok) setSnapshot(snap.value)
     return null
+  },
+  /** The single device or the fleet view; either way, no fleet device stays open. */
+  showView(view: View) {
+    stopFleetDevicePoll()
+    useApp.setState({ view, fleetDevice: null })
+  },
+  /** Settings' "Run a fleet": the dialog closes on the fleet view. */
+  openFleetFromSettings() {
+    stopFleetDevicePoll()
+    useApp.setState({ settingsOpen: false, view: 'fleet', fleetDevice: null })
+  },
+  /** The fleet as it is now; asking keeps the lab's counts coming while the view is open. */
+  async watchFleet(): Promise<void> {
+    const r = await requireApi().fleetState()
+    if (r.ok) setFleet(r.value)
+  },
+  /** Returns the error so the form can show it beside the fields (`field` names which). */
+  async startFleet(request: FleetStartRequest): Promise<ContractError | null> {
+    useApp.setState((s) => ({ pending: { ...s.pending, fleet: true } }))
+    try {
+      const r = await requireApi().fleetStart(request)
+      if (!r.ok) return r.error
+      setFleet(r.value)
+      return null
+    } finally {
+      useApp.setState((s) => ({ pending: { ...s.pending, fleet: false } }))
+    }
+  },
+  async stopFleet(): Promise<void> {
+    const r = await run('fleet', () => requireApi().fleetStop())
+    if (r.ok) setFleet(r.value)
+  },
+  /** Shows one fleet device in the single-device view (read-only), following it while it runs. */
+  async openFleetDevice(id: string): Promise<void> {
+    stopFleetDevicePoll()
+    fleetDeviceOpen = id
+    useApp.setState({ view: 'fleet', fleetDevice: null })
+    await readFleetDevice(id)
+    const shown = useApp.getState().fleetDevice
+    if (fleetDeviceOpen !== id || shown?.id !== id || !shown.live) return
+    fleetDeviceTimer = setInterval(() => void readFleetDevice(id), fleetDevicePollMs)
+  },
+  /** Back to the fleet view from a fleet device. */
+  closeFleetDevice() {
+    stopFleetDevicePoll()
+    useApp.setState({ fleetDevice: null, view: 'fleet' })
   },
   openSettings: (open: boolean, settingsFor: AppState['settingsFor'] = 'current') =>
     useApp.setState({ settingsOpen: open, settingsFor }),

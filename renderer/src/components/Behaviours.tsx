@@ -1,7 +1,7 @@
 import { useId, useState } from 'react'
 import { behaviourNames, type BehaviourName } from '../../../shared/domain'
 import type { DeviceModel } from '../../../shared/dtdl/types'
-import { actions, useApp } from '../store'
+import { actions, useApp, useDevice, useReadOnly } from '../store'
 
 const titles: Record<BehaviourName, string> = {
   telemetry: 'Telemetry',
@@ -42,7 +42,8 @@ function hintFor(name: BehaviourName, model: DeviceModel | null): string {
 }
 
 export function Behaviours() {
-  const snapshot = useApp((s) => s.snapshot)
+  const snapshot = useDevice((d) => d.snapshot)
+  const readOnly = useReadOnly()
   const pending = useApp((s) => s.pending)
   const behaviours = snapshot?.behaviours
   const periods = snapshot?.periods
@@ -51,6 +52,11 @@ export function Behaviours() {
   return (
     <section className="card behaviours" aria-label="Behaviours">
       <h2>Behaviours</h2>
+      {readOnly && (
+        <p className="muted small" data-testid="behaviours-read-only">
+          A fleet device&apos;s switches, as they are: read-only here.
+        </p>
+      )}
       {behaviourNames.map((name) => (
         <div key={name} className="behaviour">
           <label className="switch">
@@ -59,7 +65,7 @@ export function Behaviours() {
               role="switch"
               data-testid={`behaviour-${name}`}
               checked={behaviours?.[name] ?? false}
-              disabled={!behaviours}
+              disabled={!behaviours || readOnly}
               aria-busy={pending[`behaviour:${name}`] ? true : undefined}
               onChange={(e) => void actions.setBehaviour(name, e.target.checked)}
             />
@@ -72,6 +78,7 @@ export function Behaviours() {
           {name === 'telemetry' && periods && (
             <PeriodInput
               key={`t${periods.telemetryMs}`}
+              disabled={readOnly}
               testId="period-telemetry"
               label="Telemetry period in seconds"
               ms={periods.telemetryMs}
@@ -81,6 +88,7 @@ export function Behaviours() {
           {name === 'reportedProperties' && periods && (
             <PeriodInput
               key={`r${periods.reportedMs}`}
+              disabled={readOnly}
               testId="period-reported"
               label="Reported properties period in seconds"
               ms={periods.reportedMs}
@@ -103,11 +111,13 @@ function PeriodInput({
   onCommit,
   testId,
   label,
+  disabled = false,
 }: {
   ms: number
   onCommit: (ms: number) => void
   testId: string
   label: string
+  disabled?: boolean
 }) {
   const [text, setText] = useState(String(ms / 1000))
   const messageId = useId()
@@ -135,6 +145,7 @@ function PeriodInput({
           aria-invalid={!valid}
           aria-describedby={valid ? undefined : messageId}
           data-testid={testId}
+          disabled={disabled}
           value={text}
           onChange={(e) => setText(e.target.value)}
           onBlur={() => commit(true)}

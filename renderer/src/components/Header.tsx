@@ -1,10 +1,48 @@
-import { actions, useApp } from '../store'
+import { actions, useApp, useDevice, useReadOnly } from '../store'
+import { isActive } from '../fleet-model'
 import { moveFigure, stateDetail, stateLabels, stateTone, uptime } from '../format'
 import { useNow } from '../hooks'
 import { ProfileSwitcher } from './ProfileSwitcher'
 
+/** The single device or the fleet view beside it: a switch in the header, always there. */
+function ViewSwitch() {
+  const view = useApp((s) => s.view)
+  const fleetDevice = useApp((s) => s.fleetDevice)
+  const fleet = useApp((s) => s.fleet)
+  const running = isActive(fleet?.status)
+  const onDevice = view === 'device' && !fleetDevice
+  return (
+    <nav className="view-switch" aria-label="Views">
+      <button
+        type="button"
+        data-testid="view-device"
+        aria-pressed={onDevice}
+        onClick={() => actions.showView('device')}
+      >
+        Device
+      </button>
+      <button
+        type="button"
+        data-testid="view-fleet"
+        aria-pressed={!onDevice}
+        onClick={() => actions.showView('fleet')}
+        title="A small fleet of devices against the embedded lab, beside this one"
+      >
+        Fleet
+        {running && fleet ? (
+          <span className="view-count" data-testid="view-fleet-count">
+            {' '}
+            · {fleet.connected}/{fleet.devices}
+          </span>
+        ) : null}
+      </button>
+    </nav>
+  )
+}
+
 export function Header() {
-  const snapshot = useApp((s) => s.snapshot)
+  const snapshot = useDevice((d) => d.snapshot)
+  const readOnly = useReadOnly()
   const info = useApp((s) => s.info)
   const pending = useApp((s) => s.pending)
   const now = useNow(1000)
@@ -19,6 +57,8 @@ export function Header() {
           <span className="state" data-testid="header-state" data-state="loading">
             <span className="dot dot-off" /> Starting
           </span>
+          <span className="spacer" />
+          <ViewSwitch />
         </div>
       </header>
     )
@@ -65,7 +105,13 @@ export function Header() {
             not on a hub
           </span>
         )}
+        {readOnly && (
+          <span className="badge badge-fleet" data-testid="header-fleet-device">
+            FLEET DEVICE · READ-ONLY
+          </span>
+        )}
         <span className="spacer" />
+        <ViewSwitch />
         {info && (
           <span className="mode muted" data-testid="header-mode">
             {info.mode === 'lab' ? 'embedded lab' : 'IoT Central'} · {info.shell}
@@ -100,34 +146,36 @@ export function Header() {
           warn={counters.queued > 0}
         />
         <span className="spacer" />
-        <div className="buttons">
-          <button
-            type="button"
-            data-testid="btn-connect"
-            disabled={active || pending['connect']}
-            onClick={() => void actions.connect()}
-          >
-            Connect
-          </button>
-          <button
-            type="button"
-            data-testid="btn-reconnect"
-            disabled={!active || state.kind === 'disconnecting' || pending['reconnect']}
-            onClick={() => void actions.reconnect()}
-            title="Reconnect now, cached hub first: skips any backoff wait, or drops a live connection"
-          >
-            Reconnect
-          </button>
-          <button
-            type="button"
-            className="danger"
-            data-testid="btn-disconnect"
-            disabled={!active || state.kind === 'disconnecting' || pending['disconnect']}
-            onClick={() => void actions.disconnect()}
-          >
-            Disconnect
-          </button>
-        </div>
+        {!readOnly && (
+          <div className="buttons">
+            <button
+              type="button"
+              data-testid="btn-connect"
+              disabled={active || pending['connect']}
+              onClick={() => void actions.connect()}
+            >
+              Connect
+            </button>
+            <button
+              type="button"
+              data-testid="btn-reconnect"
+              disabled={!active || state.kind === 'disconnecting' || pending['reconnect']}
+              onClick={() => void actions.reconnect()}
+              title="Reconnect now, cached hub first: skips any backoff wait, or drops a live connection"
+            >
+              Reconnect
+            </button>
+            <button
+              type="button"
+              className="danger"
+              data-testid="btn-disconnect"
+              disabled={!active || state.kind === 'disconnecting' || pending['disconnect']}
+              onClick={() => void actions.disconnect()}
+            >
+              Disconnect
+            </button>
+          </div>
+        )}
       </div>
     </header>
   )

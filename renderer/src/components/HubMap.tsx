@@ -3,7 +3,7 @@ import { downloadText, fileStamp } from '../download'
 import { duration } from '../format'
 import { mapModel, type MapHub } from '../map-model'
 import { failoverReportHtml } from '../report'
-import { actions, useApp } from '../store'
+import { actions, useApp, useDevice, useReadOnly } from '../store'
 
 /** Builds the failover report from what the window holds (and the lab's count, in lab mode). */
 async function downloadReport(): Promise<void> {
@@ -44,8 +44,10 @@ function hubX(i: number, n: number): number {
  * move between hubs is animated (CSS), so a failover is something you see happen.
  */
 export function HubMap() {
-  const snapshot = useApp((s) => s.snapshot)
-  const timeline = useApp((s) => s.timeline)
+  const snapshot = useDevice((d) => d.snapshot)
+  const timeline = useDevice((d) => d.timeline)
+  // The report is the single device's (its lab counts are that device's): not a fleet device's.
+  const readOnly = useReadOnly()
   const model = useMemo(
     () => (snapshot ? mapModel(snapshot, timeline) : null),
     [snapshot, timeline],
@@ -69,18 +71,20 @@ export function HubMap() {
           {model.summary}
         </span>
         <span className="spacer" />
-        <button
-          type="button"
-          data-testid="report-download"
-          disabled={making}
-          title="One HTML file with every failover and failback, the message counts and (in the lab) what the hubs received: for a ticket"
-          onClick={() => {
-            setMaking(true)
-            void downloadReport().finally(() => setMaking(false))
-          }}
-        >
-          {making ? 'Preparing…' : 'Failover report'}
-        </button>
+        {!readOnly && (
+          <button
+            type="button"
+            data-testid="report-download"
+            disabled={making}
+            title="One HTML file with every failover and failback, the message counts and (in the lab) what the hubs received: for a ticket"
+            onClick={() => {
+              setMaking(true)
+              void downloadReport().finally(() => setMaking(false))
+            }}
+          >
+            {making ? 'Preparing…' : 'Failover report'}
+          </button>
+        )}
       </div>
       <svg
         viewBox={`0 0 ${W} ${H}`}

@@ -3,7 +3,7 @@ import type { InboundEntry } from '../../../shared/domain'
 import type { DeviceModel } from '../../../shared/dtdl/types'
 import { clock, copyText, json } from '../format'
 import { inboundLabel } from '../model-view'
-import { useApp } from '../store'
+import { useApp, useDevice } from '../store'
 import { VirtualList } from './VirtualList'
 
 const ROW_HEIGHT = 52
@@ -14,7 +14,7 @@ const kindLabels: Record<InboundEntry['kind'], string> = {
 }
 
 export function Inbound() {
-  const inbound = useApp((s) => s.inbound)
+  const inbound = useDevice((d) => d.inbound)
   const model = useApp((s) => s.info?.model ?? null)
   return (
     <section className="card inbound" aria-label="Inbound commands">

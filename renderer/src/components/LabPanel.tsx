@@ -26,6 +26,7 @@ export function LabPanel() {
   const deviceId = useApp((s) => s.snapshot?.deviceId ?? 'failover_js')
   const busy = useApp((s) => !!s.pending['lab:act'])
   const model = useApp((s) => s.info?.model ?? null)
+  const fleetDevice = useApp((s) => s.fleetDevice?.id ?? null)
   const [status, setStatus] = useState<LabStatus | null>(null)
   // The action last pointed at, not its command: the command is made at each render, so it always
   // names the lab's current address (a restarted lab listens on other ports).
@@ -112,6 +113,11 @@ export function LabPanel() {
       <h2>Lab</h2>
       {!running && (
         <p className="muted small">The lab is {lab.status}: its controls wait for it.</p>
+      )}
+      {fleetDevice && (
+        <p className="muted small" data-testid="lab-panel-device-note">
+          The device controls here act on {deviceId}, not on the fleet device shown ({fleetDevice}).
+        </p>
       )}
       <fieldset>
         <legend>This device</legend>

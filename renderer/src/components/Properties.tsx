@@ -3,7 +3,7 @@ import { elementKey, type DeviceModel, type PropertyDef } from '../../../shared/
 import { describeSchema } from '../../../shared/dtdl/values'
 import { clock, json } from '../format'
 import { asAck, byComponent, inboundLabel, twinValue } from '../model-view'
-import { useApp } from '../store'
+import { useApp, useDevice } from '../store'
 import { valueText } from '../value-text'
 import { responseText } from './Inbound'
 
@@ -28,10 +28,10 @@ function unmodelled(reported: Record<string, unknown>, model: DeviceModel): stri
 }
 
 export function Properties() {
-  const snapshot = useApp((s) => s.snapshot)
+  const snapshot = useDevice((d) => d.snapshot)
   const model = useApp((s) => s.info?.model ?? null)
-  const inbound = useApp((s) => s.inbound)
-  const reportedLog = useApp((s) => s.reported)
+  const inbound = useDevice((d) => d.inbound)
+  const reportedLog = useDevice((d) => d.reported)
   const desiredEdits = useMemo(
     () =>
       inbound

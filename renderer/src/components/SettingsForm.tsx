@@ -408,6 +408,14 @@ function SettingsForm() {
             >
               Use embedded lab
             </button>
+            <button
+              type="button"
+              data-testid="settings-run-fleet"
+              onClick={() => actions.openFleetFromSettings()}
+              title="A small fleet of devices against the embedded lab, beside this device"
+            >
+              Run a fleet…
+            </button>
             <span className="spacer" />
             <button type="button" onClick={() => actions.openSettings(false)}>
               Cancel

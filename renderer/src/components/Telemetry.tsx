@@ -6,15 +6,15 @@ import { latestValues } from '../latest-values'
 import { byComponent } from '../model-view'
 import type { PlotMarker } from '../plot-model'
 import { defaultPlotKeys, plottableSeries, seriesColors } from '../plot-series'
-import { useApp } from '../store'
+import { useApp, useDevice } from '../store'
 import { valueText } from '../value-text'
 import { Plot } from './Plot'
 import { PlotChooser } from './PlotChooser'
 
 export function Telemetry() {
-  const snapshot = useApp((s) => s.snapshot)
-  const samples = useApp((s) => s.telemetry)
-  const timeline = useApp((s) => s.timeline)
+  const snapshot = useDevice((d) => d.snapshot)
+  const samples = useDevice((d) => d.telemetry)
+  const timeline = useDevice((d) => d.timeline)
   const model = useApp((s) => s.info?.model ?? null)
   // Where each failover and failback landed: the plot marks them so a gap reads against its cause.
   const markers = useMemo(

@@ -2,7 +2,7 @@ import { useDeferredValue, useMemo, useState } from 'react'
 import { TIMELINE_RETENTION, type TimelineEntry } from '../../../shared/domain'
 import { type HubNamer, describeCause, hubNamer } from '../../../shared/timeline'
 import { clock, duration, stateLabels, stateTone } from '../format'
-import { useApp } from '../store'
+import { useDevice } from '../store'
 import { VirtualList } from './VirtualList'
 
 const ROW_HEIGHT = 28
@@ -11,9 +11,9 @@ const maxFilterChars = 200
 const echo = (q: string) => (q.length > 60 ? `${q.slice(0, 60)}…` : q)
 
 export function Timeline() {
-  const timeline = useApp((s) => s.timeline)
-  const hubLabels = useApp((s) => s.hubLabels)
-  const deviceId = useApp((s) => s.snapshot?.deviceId ?? 'device')
+  const timeline = useDevice((d) => d.timeline)
+  const hubLabels = useDevice((d) => d.hubLabels)
+  const deviceId = useDevice((d) => d.snapshot?.deviceId ?? 'device')
   const name = useMemo(() => hubNamer(hubLabels), [hubLabels])
   const [filter, setFilter] = useState('')
   const deferred = useDeferredValue(filter)

@@ -34,6 +34,7 @@ export function recordEvents(api: RendererApi) {
     'reported:changed': [],
     'settings:changed': [],
     'app:changed': [],
+    'fleet:changed': [],
   }
   const offs = [
     api.onSessionChanged((p) => got['session:changed'].push(p)),
@@ -43,6 +44,7 @@ export function recordEvents(api: RendererApi) {
     api.onReportedChanged((p) => got['reported:changed'].push(p)),
     api.onSettingsChanged((p) => got['settings:changed'].push(p)),
     api.onAppChanged((p) => got['app:changed'].push(p)),
+    api.onFleetChanged((p) => got['fleet:changed'].push(p)),
   ]
   return { got, off: () => offs.forEach((o) => o()) }
 }
@@ -193,6 +195,39 @@ export async function exerciseEveryChannel(
   // app:openLogs — a shell without a file manager says where the logs are instead
   expectError(await api.appOpenLogs(), 'unavailable')
 
+  // fleet:state / fleet:start / fleet:device / fleet:stop — a small fleet beside the device, in
+  // the embedded lab; its pushes are fleet:changed
+  const singleDevice = session()
+  const idle = value(await api.fleetState())
+  expect(idle).toMatchObject({ available: true, status: 'idle', devices: 0 })
+  const started = value(await api.fleetStart({ devices: 3, telemetryMs: 5000 }))
+  expect(started).toMatchObject({ status: 'starting', devices: 3, prefix: 'fleet' })
+  expect(
+    sessions()
+      .slice(-3)
+      .map((s) => s.options.deviceId),
+  ).toEqual(['fleet-0', 'fleet-1', 'fleet-2'])
+  // Each fleet device derives its own key from the lab's group key; the single device carries on.
+  expect(
+    sessions()
+      .slice(-3)
+      .every((s) => s.options.groupKey === FAKE_LAB_KEY),
+  ).toBe(true)
+  expect(singleDevice.closed).toBe(false)
+  expectError(await api.fleetStart({ devices: 3 }), 'unavailable', /running already/)
+  const one = value(await api.fleetDevice({ id: 'fleet-1' }))
+  expect(one).toMatchObject({ id: 'fleet-1', live: true, snapshot: { deviceId: 'fleet-1' } })
+  expectError(await api.fleetDevice({ id: 'fleet-7' }), 'not-found')
+  await until(() => events.got['fleet:changed'].some((f) => f.status === 'starting'))
+  const stopped = value(await api.fleetStop())
+  expect(stopped.status).toBe('stopped')
+  expect(
+    sessions()
+      .slice(-3)
+      .every((s) => s.closed),
+  ).toBe(true)
+  expect(singleDevice.closed).toBe(false)
+
   // Neither key, nor a key derived from them, ever reached the renderer side.
   const wire = JSON.stringify(allReceived()) + JSON.stringify(events.got) + diag
   for (const secret of [
@@ -279,6 +314,21 @@ export async function exerciseBadInput(api: RendererApi, sessions: () => FakeSes
     'bad-request',
     /nests deeper than/,
   )
+  // A fleet: 1 to 500 devices, a prefix DPS takes, a telemetry period of 1 s to 1 h.
+  for (const bad of [
+    { devices: 0 },
+    { devices: 501 },
+    { devices: 2.5 },
+    { devices: 10, prefix: '-fleet' },
+    { devices: 10, prefix: 'a b' },
+    { devices: 10, prefix: 'x'.repeat(65) },
+    { devices: 10, telemetryMs: 100 },
+    {},
+  ])
+    expectError(await loose['fleetStart']!(bad), 'bad-request')
+  expectError(await loose['fleetStart']!({ devices: 501 }), 'bad-request', /devices: 1 to 500/)
+  expectError(await loose['fleetDevice']!({ id: '../etc/passwd' }), 'bad-request', /id/)
+  expectError(await loose['fleetDevice']!({ id: 'fleet-1', timelineAfter: 'x' }), 'bad-request')
   expect(sessions().length).toBe(sessionCount)
   expect(sessions()[sessions().length - 1]!.calls.length).toBe(before)
 }
