@@ -116,6 +116,41 @@ export function summaryTable(doc: Doc): string {
       '',
       `heap ${num(g('ui.heapUsedMB'))} MB, ${num(g('ui.timelineEntries'))} entries`,
     ])
+  for (const w of ['failover', 'failback'])
+    if (g(`fleet.outage.${w}`))
+      rows.push([
+        `fleet ${w} wave: ${num(g(`fleet.outage.${w}.devices`))} devices, 50/95/100 %`,
+        [
+          g(`fleet.outage.${w}.backMs.p50`),
+          g(`fleet.outage.${w}.backMs.p95`),
+          g(`fleet.outage.${w}.backMs.p100`),
+        ]
+          .map(secs)
+          .join(' / '),
+        '',
+        secs(g(`fleet.outage.${w}.floorMs`)),
+        `p100÷floor ${times(g(`fleet.outage.${w}.p100OverFloor`))}, ${num(g(`fleet.outage.${w}.registrationsPerDevice`))} registrations each`,
+      ])
+  if (g('fleet.outage'))
+    rows.push([
+      'fleet: lost/dup, RSS and CPU per device',
+      `${num(g('fleet.outage.lost'))}/${num(g('fleet.outage.duplicates'))}`,
+      '',
+      '',
+      `${num(g('fleet.outage.rssPerDeviceKB'))} KB, ${num(g('fleet.outage.cpuPercentOfCorePerDevice'))} % of a core`,
+    ])
+  for (const k of ['scale', 'shards']) {
+    const devices = g(`fleet.${k}.devices`)
+    const missing = g(`fleet.${k}.notConnectedAtEnd`)
+    if (typeof devices === 'number' && typeof missing === 'number')
+      rows.push([
+        `fleet ${k}: connected at the end`,
+        `${devices - missing} of ${devices}`,
+        '',
+        '',
+        `lost ${num(g(`fleet.${k}.lost`))}, ${num(g(`fleet.${k}.rssPerDeviceKB`))} KB per device`,
+      ])
+  }
   if (g('errors')) rows.push(['ERRORS in', Object.keys(g('errors') as Doc).join(', '), '', '', ''])
   return table(rows)
 }
