@@ -138,6 +138,7 @@ export async function benchFleet(bench: Bench) {
       ),
       failback: wave(outage, 'failback', ((failback?.devices ?? 0) / perSec) * 1000),
       registrationsPerMovedDevice: outage.totals.registrationsPerMovedDevice,
+      registrationsPerMove: outage.totals.registrationsPerMove,
       throttled: outage.totals.throttled,
       ...figures(outage, baseline),
     },

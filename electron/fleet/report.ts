@@ -103,8 +103,10 @@ export interface Totals {
   moves: { failover: number; failback: number }
   reconnects: number
   registrations: number
-  /** (registrations − those of the first connections) ÷ moved devices. */
+  /** (registrations − those of the first connections) ÷ moved devices (a device may move twice). */
   registrationsPerMovedDevice: number | null
+  /** The same registrations ÷ moves (failovers and failbacks): what one move costs DPS. */
+  registrationsPerMove: number | null
   throttled: number
   dpsErrors: number
   produced: number
@@ -162,6 +164,7 @@ export function totalsOf(devices: DeviceReport[], startedAt: number): Totals {
     reconnects: 0,
     registrations: 0,
     registrationsPerMovedDevice: null,
+    registrationsPerMove: null,
     throttled: 0,
     dpsErrors: 0,
     produced: 0,
@@ -195,6 +198,8 @@ export function totalsOf(devices: DeviceReport[], startedAt: number): Totals {
     Object.entries(t.connectedAtEnd).sort(([a], [b]) => (a < b ? -1 : 1)),
   )
   t.registrationsPerMovedDevice = t.movedDevices ? round2(afterFirst / t.movedDevices) : null
+  const moves = t.moves.failover + t.moves.failback
+  t.registrationsPerMove = moves ? round2(afterFirst / moves) : null
   return t
 }
 

@@ -18,7 +18,7 @@ export function summaryLines(r: FleetReport, where: string | null): string[] {
   const lines = [
     `fleet: ${count(t.devices)} of ${count(f.devices)} devices · ${formatDuration(f.durationMs)} · ${f.ended}${f.endedWhy ? ` (${f.endedWhy})` : ''}`,
     `  first connections: ${pct(t.firstConnectMs, 'not all connected')} · at the end: ${hubs || 'none'} connected, ${count(t.notConnectedAtEnd)} not connected`,
-    `  moves: ${count(t.moves.failover)} failovers, ${count(t.moves.failback)} failbacks by ${count(t.movedDevices)} devices · reconnects ${count(t.reconnects)} · registrations ${count(t.registrations)}${t.registrationsPerMovedDevice !== null ? ` (${t.registrationsPerMovedDevice} per moved device)` : ''} · throttled ${count(t.throttled)} · DPS errors ${count(t.dpsErrors)}`,
+    `  moves: ${count(t.moves.failover)} failovers, ${count(t.moves.failback)} failbacks by ${count(t.movedDevices)} devices · reconnects ${count(t.reconnects)} · registrations ${count(t.registrations)}${t.registrationsPerMove !== null ? ` (${t.registrationsPerMove} per move, ${t.registrationsPerMovedDevice} per moved device)` : ''} · throttled ${count(t.throttled)} · DPS errors ${count(t.dpsErrors)}`,
     `  data: produced ${count(t.produced)} · acknowledged ${count(t.acknowledged)} · queued ${count(t.queued)} · lost ${count(t.lost)} · duplicates ${t.duplicates === null ? 'not known (no lab)' : count(t.duplicates)} · missing ${t.missing === null ? 'not known' : count(t.missing)}`,
   ]
   if (r.labDps)
