@@ -14,6 +14,7 @@ import {
 import { checkTemplateFiles, PathError, readTemplateFiles, reportsText } from './cli-model'
 import type { ConformanceView } from './conformance-log'
 import { connectInfo } from './cli-connect-info'
+import { exam } from './cli-exam'
 import { defaultControlPort, pickLab } from './discovery'
 import type { HubView } from './hub-control'
 import type { TelemetryStats } from './telemetry'
@@ -51,6 +52,11 @@ Your own device (README: Test your own device):
                                       what a device needs to reach this lab: DPS host and port,
                                       id scope, CA file, hubs, model id, a line per sample; the
                                       group key only with --show-key (read as the lab's owner)
+  exam <deviceId> [--only a,b] [--skip a,b] [--model FILE] [--json] [--junit FILE] [--html FILE]
+                                      is it ready for the lizard? fails it over and back, kills,
+                                      blackholes and restarts its hub, throttles DPS, and scores
+                                      what the lab saw: pass/warn/fail with a figure and a why
+                                      per check; exit 1 when one fails (lizard exam --help)
 
 Device templates:
   model check [--models DIR] <file|folder>…
@@ -507,6 +513,8 @@ function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
 export async function main(argv: string[]): Promise<number> {
   // connect-info has flags of its own (--show-key, --ca-pem, --device) and finds the lab as run() does.
   if (argv[0] === 'connect-info') return connectInfo(argv.slice(1), process.stdout, process.stderr)
+  // exam has flags of its own, and Ctrl+C restores the lab before it exits (130).
+  if (argv[0] === 'exam') return exam(argv.slice(1))
   let p: Parsed
   try {
     p = parse(argv)

@@ -11,6 +11,7 @@ import { localOnlyRefusal } from './local-only'
 import { quotaPatch, type Quotas } from './quotas'
 import { LimitError, QueueFullError, type DeviceRecord, type LabState } from './state'
 import type { HubName } from './types'
+import type { WireLog } from './wire-log'
 
 class HttpError extends Error {
   constructor(
@@ -83,6 +84,9 @@ const outageBody = z
   .strict()
 const rehomeBody = z.object({ hub: z.enum(['a', 'b']) }).strict()
 const dropBody = z.object({ count: z.number().int().min(0).max(1000).optional() }).strict()
+const watchBody = z.object({ forSec: z.number().int().min(1).max(3600).optional() }).strict()
+/** The most events one GET /devices/{id}/wire answers with; `more` says when there are others. */
+export const wirePageLimit = 5000
 const modelsBody = z
   .object({
     documents: z
@@ -123,6 +127,8 @@ export interface ControlContext {
   facts: () => unknown
   /** Answered by /health, so a discovery entry can tell this lab from a reused port. */
   instance: string
+  /** What watched devices do on the wire, for `lizard exam`. */
+  wire: WireLog
   log: Log
 }
 
@@ -134,7 +140,7 @@ export class ControlApi {
   private readonly log: Log
 
   constructor(ctx: ControlContext) {
-    const { state, dps, hubs, hubControl, quotas } = ctx
+    const { state, dps, hubs, hubControl, quotas, wire } = ctx
     this.log = ctx.log
     const device = (id: string): DeviceRecord => {
       const d = state.devices.get(id)
@@ -296,6 +302,50 @@ export class ControlApi {
       },
       {
         method: 'POST',
+        pattern: /^\/devices\/([^/]+)\/watch$/,
+        run: ([id], body) => {
+          const { forSec } = parse(watchBody, body)
+          const d = device(id!)
+          if (!wire.watch(d.deviceId, (forSec ?? 3600) * 1000))
+            throw new HttpError(
+              429,
+              'too-many-watched',
+              `The lab already watches ${wire.size} devices (at most 16 at once): end an exam, or DELETE /devices/{id}/watch.`,
+            )
+          return { deviceId: d.deviceId, watching: true, until: iso(wire.until(d.deviceId)) }
+        },
+      },
+      {
+        method: 'DELETE',
+        pattern: /^\/devices\/([^/]+)\/watch$/,
+        run: ([id]) => ({ deviceId: id!, watching: false, was: wire.unwatch(id!) }),
+      },
+      {
+        method: 'GET',
+        pattern: /^\/devices\/([^/]+)\/wire$/,
+        run: ([id], _body, query) => {
+          const num = (name: string, max: number) => {
+            const raw = query.get(name)
+            if (raw === null || raw === '') return undefined
+            if (!/^\d{1,15}$/.test(raw) || Number(raw) > max)
+              throw new HttpError(400, 'bad-request', `${name}: a whole number up to ${max}`)
+            return Number(raw)
+          }
+          const since = num('since', 8_640_000_000_000)
+          const after = num('after', Number.MAX_SAFE_INTEGER)
+          const limit = num('limit', wirePageLimit) ?? wirePageLimit
+          const page = wire.read(id!, { since, after, limit: Math.max(1, limit) })
+          if (!page)
+            throw new HttpError(
+              404,
+              'not-watched',
+              `The lab is not watching "${id!.slice(0, 100)}": POST /devices/{id}/watch first.`,
+            )
+          return { deviceId: id!, ...page }
+        },
+      },
+      {
+        method: 'POST',
         pattern: /^\/devices\/([^/]+)\/rehome$/,
         run: ([id], body) => {
           const { hub } = parse(rehomeBody, body)
@@ -424,6 +474,8 @@ export class ControlApi {
         dpsReason: d.rehoming ? 'rehoming' : placement.why,
         /** The model-id of its hub connection, and its findings against that template. */
         modelId: d.conformance.modelId,
+        /** The model id its latest DPS registration's payload named (iotcModelId / modelId). */
+        dpsModelId: dps.payloadModelId(d.deviceId) ?? null,
         findings: state.conformance(d).template === 'checked' ? d.conformance.findingCount : null,
       }
     }
@@ -488,6 +540,8 @@ export class ControlApi {
     return new Promise((resolve) => server.close(() => resolve()))
   }
 }
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 function quotaWords(q: ReturnType<Quotas['view']>): string {
   const off = (n: number, unit: string) => (n === 0 ? 'off' : `${n}${unit}`)

@@ -10,6 +10,7 @@ import type { Admission, Quotas } from './quotas'
 import { deriveDeviceKey, verifySasToken } from './sas'
 import { LimitError, type LabState } from './state'
 import type { HubName } from './types'
+import type { WireLog } from './wire-log'
 
 export type DpsMode = 'up' | 'throttled' | 'stopped'
 
@@ -53,6 +54,11 @@ export class Dps {
   private readonly operations = new Map<string, Operation>()
   /** Each device's one pending operation, so a new registration finds the old one at once. */
   private readonly operationOf = new Map<string, string>()
+  /**
+   * The model id (`iotcModelId` / `modelId`) each device's latest accepted registration named,
+   * or null: one entry per device that ever registered, as the lab's device records are.
+   */
+  private readonly payloadModelIds = new Map<string, string | null>()
 
   constructor(
     private readonly state: LabState,
@@ -63,6 +69,8 @@ export class Dps {
       /** The host DPS hands out for a hub, by transport the device came in on. */
       hubHost: (hub: HubName, via: 'tls' | 'ws') => string
       quotas: Quotas
+      /** What watched devices do on the wire (`lizard exam`); unwatched ones cost a Map lookup. */
+      wire?: WireLog
     },
     tls: { key: string; cert: string },
     private readonly log: Log,
@@ -283,7 +291,9 @@ export class Dps {
         'DPS request',
         () => {
           if (this.mode === 'stopped') return
-          if (caller.refusal)
+          if (caller.refusal) {
+            if (isRegister) this.noteRegister(caller, payload, 'refused')
+            else this.notePoll(caller, 'answered')
             return this.error(
               client,
               rid,
@@ -291,9 +301,13 @@ export class Dps {
               caller.refusal.errorCode,
               caller.refusal.message,
             )
+          }
           if (this.mode === 'throttled') {
             const counts = this.config.quotas.counts
             ;(isRegister ? counts.registrations : counts.polls).throttle()
+            if (isRegister)
+              this.noteRegister(caller, payload, 'throttled', this.throttleRetryAfterSec)
+            else this.notePoll(caller, 'throttled')
             return this.error(
               client,
               rid,
@@ -303,8 +317,18 @@ export class Dps {
               this.throttleRetryAfterSec,
             )
           }
-          if (isRegister) this.onRegister(client, caller, rid, payload)
-          else this.onPoll(client, caller, rid, (q.get('operationId') ?? '').slice(0, 200))
+          if (isRegister) {
+            const outcome = this.onRegister(client, caller, rid, payload)
+            this.noteRegister(caller, payload, outcome.outcome, outcome.retryAfterSec)
+          } else {
+            const throttled = this.onPoll(
+              client,
+              caller,
+              rid,
+              (q.get('operationId') ?? '').slice(0, 200),
+            )
+            this.notePoll(caller, throttled ? 'throttled' : 'answered')
+          }
         },
         () =>
           this.error(
@@ -318,19 +342,51 @@ export class Dps {
     )
   }
 
-  private onRegister(client: Client, caller: Caller, rid: string, payload: Buffer): void {
+  /** A registration request of a watched device, with the model id its payload names. */
+  private noteRegister(
+    caller: Caller,
+    payload: Buffer,
+    outcome: 'accepted' | 'throttled' | 'refused',
+    retryAfterSec?: number,
+  ): void {
+    const id = caller.registrationId
+    if (!this.config.wire?.has(id)) return
+    this.config.wire.add(id, {
+      at: Date.now(),
+      kind: 'dps-register',
+      outcome,
+      ...(retryAfterSec !== undefined ? { retryAfterSec } : {}),
+      modelId: payloadModelId(payload),
+    })
+  }
+
+  private notePoll(caller: Caller, outcome: 'answered' | 'throttled'): void {
+    const id = caller.registrationId
+    if (!this.config.wire?.has(id)) return
+    this.config.wire.add(id, { at: Date.now(), kind: 'dps-poll', outcome })
+  }
+
+  /** Answers a registration request; what the answer was, for the wire log. */
+  private onRegister(
+    client: Client,
+    caller: Caller,
+    rid: string,
+    payload: Buffer,
+  ): { outcome: 'accepted' | 'throttled' | 'refused'; retryAfterSec?: number } {
+    const refused = { outcome: 'refused' as const }
     if (payload.length > limits.dpsRequestBytes) {
-      return this.error(
+      this.error(
         client,
         rid,
         400,
         400004,
         `The registration request is over ${limits.dpsRequestBytes / 1024} KB.`,
       )
+      return refused
     }
     const parsed = parseJsonBounded(payload, limits.dpsPayloadDepth + 1)
     if (!parsed.ok) {
-      return this.error(
+      this.error(
         client,
         rid,
         400,
@@ -339,19 +395,25 @@ export class Dps {
           ? `The registration payload nests too deep (at most ${limits.dpsPayloadDepth} levels).`
           : 'The registration request body is not valid JSON.',
       )
+      return refused
     }
     const body = parsed.value as { registrationId?: unknown; payload?: unknown } | null
     if (!body || typeof body !== 'object' || body.registrationId !== caller.registrationId) {
-      return this.error(
+      this.error(
         client,
         rid,
         400,
         400004,
         'The registration request body must be JSON naming the same registrationId as the token.',
       )
+      return refused
     }
     const admitted = this.config.quotas.admitRegistration()
-    if (!admitted.ok) return this.throttled(client, rid, admitted)
+    if (!admitted.ok) {
+      this.throttled(client, rid, admitted)
+      return { outcome: 'throttled', retryAfterSec: admitted.retryAfterSec }
+    }
+    this.payloadModelIds.set(caller.registrationId, modelIdIn(body.payload))
     const op: Operation = {
       operationId: `4.${randomUUID().replace(/-/g, '').slice(0, 16)}.${randomUUID()}`,
       registrationId: caller.registrationId,
@@ -371,6 +433,7 @@ export class Dps {
       { operationId: op.operationId, status: 'assigning' },
       this.config.retryAfterSec(),
     )
+    return { outcome: 'accepted' }
   }
 
   /** DPS's 429: the SDK waits `retry-after` and asks again, the same request, forever. */
@@ -385,10 +448,19 @@ export class Dps {
     )
   }
 
-  private onPoll(client: Client, caller: Caller, rid: string, operationId: string): void {
+  /** Answers a poll; true when it was throttled. */
+  private onPoll(client: Client, caller: Caller, rid: string, operationId: string): boolean {
     // A throttled poll keeps its operation: the SDK polls the same one again after retry-after.
     const admitted = this.config.quotas.admitPoll(caller.registrationId)
-    if (!admitted.ok) return this.throttled(client, rid, admitted)
+    if (!admitted.ok) {
+      this.throttled(client, rid, admitted)
+      return true
+    }
+    this.answerPoll(client, caller, rid, operationId)
+    return false
+  }
+
+  private answerPoll(client: Client, caller: Caller, rid: string, operationId: string): void {
     const op = this.operations.get(operationId)
     if (!op || op.registrationId !== caller.registrationId) {
       return this.error(client, rid, 404, 404202, `Operation ${operationId} not found.`)
@@ -440,8 +512,31 @@ export class Dps {
     })
   }
 
+  /** What the device's latest accepted registration named as its model (undefined: none seen). */
+  payloadModelId(registrationId: string): string | null | undefined {
+    return this.payloadModelIds.get(registrationId)
+  }
+
   async stop(): Promise<void> {
     await this.endpoint.stop()
     await new Promise<void>((resolve) => this.broker.close(() => resolve()))
   }
+}
+
+/**
+ * The model id a registration's payload names: `iotcModelId` (IoT Central's HA samples) or
+ * `modelId` (newer IoT Central docs); null when it names none. Read only for watched devices.
+ */
+function payloadModelId(request: Buffer): string | null {
+  if (request.length > limits.dpsRequestBytes) return null
+  const parsed = parseJsonBounded(request, limits.dpsPayloadDepth + 1)
+  if (!parsed.ok) return null
+  return modelIdIn((parsed.value as { payload?: unknown } | null)?.payload)
+}
+
+function modelIdIn(payload: unknown): string | null {
+  if (!payload || typeof payload !== 'object') return null
+  const p = payload as { iotcModelId?: unknown; modelId?: unknown }
+  const id = typeof p.iotcModelId === 'string' ? p.iotcModelId : p.modelId
+  return typeof id === 'string' && id ? id.slice(0, 256) : null
 }

@@ -11,6 +11,7 @@ import type { Quotas } from './quotas'
 import { deriveDeviceKey, parseSasToken, verifySasToken } from './sas'
 import { LimitError, type DeviceRecord, type LabState } from './state'
 import type { HubName } from './types'
+import type { WireLog } from './wire-log'
 
 interface Session {
   client: Client
@@ -31,6 +32,7 @@ interface PendingMethod {
 
 type Reply = (status: number, body: unknown) => void
 type Done = (e?: Error | null) => void
+type Ended = 'disconnect-packet' | 'socket-closed' | 'evicted' | 'replaced' | 'hub-down'
 
 function authError(code: number, message: string) {
   return Object.assign(new Error(message), { returnCode: code })
@@ -63,6 +65,12 @@ export class Hub {
   /** Connections refused past the connect rate since the lab last said so (said once a second). */
   private refusedUnsaid = 0
   private refusalSaidAt = 0
+  /** Connections the lab itself is ending (eviction, token expiry, a forbidden publish). */
+  private readonly ending = new WeakSet<Client>()
+  /** Open connections a newer one with the same id is taking over. */
+  private readonly replacing = new WeakSet<Client>()
+  /** Connections that took over an open one with the same id. */
+  private readonly replacers = new WeakSet<Client>()
 
   constructor(
     readonly name: HubName,
@@ -73,11 +81,14 @@ export class Hub {
     private readonly quotas: Quotas,
     /** Tokens that live longer than this are refused (seconds; undefined: any lifetime). */
     private readonly maxTokenLifetimeSec?: number,
+    /** What watched devices do on the wire (`lizard exam`); unwatched ones cost a Map lookup. */
+    private readonly wire?: WireLog,
   ) {
     const where = `hub ${name.toUpperCase()}`
     this.expiries = new Deadlines(log, `${where} token expiry`, (session) => {
       if (this.sessions.get(session.deviceId) !== session) return
       log(`${where}: disconnecting ${session.deviceId} (its SAS token expired)`)
+      this.ending.add(session.client)
       session.client.close()
     })
     const closing = (client: Client | null) => () => client?.close()
@@ -191,24 +202,36 @@ export class Hub {
     password: Buffer | undefined,
     done: (e: ReturnType<typeof authError> | null, ok: boolean | null) => void,
   ): void {
+    const deviceId = client.id
+    const refuse = (code: number, why: string) => {
+      if (this.wire?.has(deviceId))
+        this.wire.add(deviceId, {
+          at: Date.now(),
+          kind: 'hub-connect',
+          hub: this.name,
+          outcome: 'refused',
+          connack: code,
+          modelId: modelIdOf(username ?? ''),
+          replaced: false,
+        })
+      done(authError(code, why), false)
+    }
     // IoT Hub throttles new connections before it looks at who they are.
     if (!this.quotas.admitConnect(this.name)) {
       this.sayRefused()
-      return done(authError(3, 'too many new connections: server unavailable'), false)
+      return refuse(3, 'too many new connections: server unavailable')
     }
-    const deviceId = client.id
     const idProblem = deviceIdProblem(deviceId)
     if (idProblem) {
       this.log(
         `hub ${this.name.toUpperCase()}: refused client id "${deviceId.slice(0, 40)}" (${idProblem})`,
       )
-      return done(authError(2, `device id ${idProblem}`), false)
+      return refuse(2, `device id ${idProblem}`)
     }
     const [host, userDevice] = (username ?? '').split('/')
     const device = this.state.devices.get(deviceId)
-    if (userDevice !== deviceId || !host || !password)
-      return done(authError(5, 'malformed credentials'), false)
-    if (!this.hostNames.includes(host)) return done(authError(5, `this hub is not ${host}`), false)
+    if (userDevice !== deviceId || !host || !password) return refuse(5, 'malformed credentials')
+    if (!this.hostNames.includes(host)) return refuse(5, `this hub is not ${host}`)
     const keys = this.groupKeys().map((k) => deriveDeviceKey(k, deviceId))
     const token = password.toString('utf8')
     const check = verifySasToken(
@@ -218,7 +241,7 @@ export class Hub {
     )
     if (!check.ok) {
       this.log(`hub ${this.name.toUpperCase()}: ${deviceId} refused (token ${check.reason})`)
-      return done(authError(5, `token ${check.reason}`), false)
+      return refuse(5, `token ${check.reason}`)
     }
     const se = parseSasToken(token)!.se
     if (
@@ -228,13 +251,20 @@ export class Hub {
       this.log(
         `hub ${this.name.toUpperCase()}: ${deviceId} refused (token lives past the ${this.maxTokenLifetimeSec} s this lab allows)`,
       )
-      return done(authError(5, 'token lifetime too long'), false)
+      return refuse(5, 'token lifetime too long')
     }
-    if (!device) return done(authError(5, 'device not registered'), false)
+    if (!device) return refuse(5, 'device not registered')
     const refusal = this.state.refusal(device, this.name)
     if (refusal) {
       this.log(`hub ${this.name.toUpperCase()}: ${deviceId} refused (${refusal})`)
-      return done(authError(5, 'device is not assigned to this hub'), false)
+      return refuse(5, 'device is not assigned to this hub')
+    }
+    // A second connection with the same id replaces the first (aedes closes it before this one
+    // is ready): both ends are told apart here, while the first is still the open one.
+    const open = this.sessions.get(deviceId)
+    if (open && open.client !== client) {
+      this.replacing.add(open.client)
+      this.replacers.add(client)
     }
     this.tokenExpiry.set(client, se)
     this.modelIds.set(client, modelIdOf(username ?? ''))
@@ -269,12 +299,29 @@ export class Hub {
     const se = this.tokenExpiry.get(client)
     if (se !== undefined) this.expiries.set(session, se * 1000)
     device.connectedTo = this.name
-    device.conformance.connected(this.modelIds.get(client) ?? null)
+    const modelId = this.modelIds.get(client) ?? null
+    device.conformance.connected(modelId)
+    if (this.wire?.has(client.id))
+      this.wire.add(client.id, {
+        at: Date.now(),
+        kind: 'hub-connect',
+        hub: this.name,
+        outcome: 'accepted',
+        modelId,
+        replaced: this.replacers.has(client),
+      })
     this.log(`hub ${this.name.toUpperCase()}: ${client.id} connected`)
     this.flushC2d(client.id)
   }
 
   private onGone(client: Client): void {
+    if (this.wire?.has(client.id))
+      this.wire.add(client.id, {
+        at: Date.now(),
+        kind: 'hub-disconnect',
+        hub: this.name,
+        how: this.howEnded(client),
+      })
     // A newer connection with the same id replaces the old one; only forget the current one.
     const session = this.sessions.get(client.id)
     if (session?.client !== client) return
@@ -283,6 +330,17 @@ export class Hub {
     const device = this.state.devices.get(client.id)
     if (device?.connectedTo === this.name) device.connectedTo = null
     this.log(`hub ${this.name.toUpperCase()}: ${client.id} disconnected`)
+  }
+
+  /** How a connection ended, as the exam reports it. */
+  private howEnded(client: Client): Ended {
+    // Set by the MQTT server only for a DISCONNECT packet (MQTT-3.14.4).
+    if ((client as unknown as { _disconnected?: boolean })._disconnected) return 'disconnect-packet'
+    if (this.replacing.has(client)) return 'replaced'
+    // A dying hub's connections go with it, whatever else the lab was doing to them.
+    if (this.endpoint.mode !== 'up') return 'hub-down'
+    if (this.ending.has(client)) return 'evicted'
+    return 'socket-closed'
   }
 
   private allowed(client: Client, filter: string): boolean {
@@ -346,6 +404,7 @@ export class Hub {
       this.log(
         `hub ${this.name.toUpperCase()}: ${client.id} published with QoS 2; closing it as IoT Hub does`,
       )
+      this.ending.add(client)
       return done(new Error('QoS 2 is not supported'))
     }
     // IoT Hub keeps no retained message: it passes the flag on as the `mqtt-retain` property.
@@ -363,6 +422,7 @@ export class Hub {
         this.log(
           `hub ${this.name.toUpperCase()}: ${client.id} sent ${payload.length} bytes, over IoT Hub's ${limits.d2cBytes / 1024} KB; closing it`,
         )
+        this.ending.add(client)
         return done(new Error('message too large'))
       }
       this.onTelemetry(device, bag, payload, retained)
@@ -401,6 +461,7 @@ export class Hub {
     this.log(
       `hub ${this.name.toUpperCase()}: ${client.id} published to forbidden topic ${topic.slice(0, 200)}`,
     )
+    this.ending.add(client)
     done(new Error('topic not allowed'))
   }
 
@@ -430,15 +491,25 @@ export class Hub {
         : null
     // A body that is not JSON, or nests deeper than the lab will keep, is recorded as its text.
     const parsed = isJson ? parseJsonBounded(text, limits.jsonDepth) : null
-    this.state.recordTelemetry(device, {
+    const messageId = systemProperties['$.mid'] ?? null
+    const record = this.state.recordTelemetry(device, {
       seq,
-      messageId: systemProperties['$.mid'] ?? null,
+      messageId,
       body: parsed?.ok ? parsed.value : text,
       properties,
       systemProperties,
       hub: this.name,
       arrivedAt: new Date().toISOString(),
     })
+    if (this.wire?.has(device.deviceId))
+      this.wire.add(device.deviceId, {
+        at: Date.now(),
+        kind: 'telemetry',
+        hub: this.name,
+        seq,
+        messageId: messageId === null ? null : messageId.slice(0, 128),
+        duplicate: record.duplicate,
+      })
     // Judged as JSON whatever `$.ct` says: the template is about the fields. A fault in the
     // check costs the finding, never the message (recorded above) or the connection.
     contain(
@@ -472,6 +543,13 @@ export class Hub {
       if (!(e instanceof LimitError)) throw e
       return reply(400, { errorCode: 400004, message: e.message })
     }
+    if (this.wire?.has(device.deviceId))
+      this.wire.add(device.deviceId, {
+        at: Date.now(),
+        kind: 'reported',
+        hub: this.name,
+        ...reportedAcks(parsed.value as Record<string, unknown>),
+      })
     // Only a patch the hub took: a refused one never reached the twin.
     contain(
       this.log,
@@ -590,6 +668,7 @@ export class Hub {
       this.log(
         `hub ${this.name.toUpperCase()}: disconnecting ${deviceId} (it belongs elsewhere now)`,
       )
+      this.ending.add(s.client)
       s.client.close()
     }
   }
@@ -615,6 +694,42 @@ function modelIdOf(username: string): string | null {
   const id = parseQuery(username).get('model-id')
   if (!id) return null
   return id.length > limits.modelIdChars ? id.slice(0, 200) + '…' : id
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * The keys of a reported patch and the desired version (`av`) each IoT Central acknowledgement
+ * in it names: `fanSpeed`, and for a component (`{ "__t": "c", … }`) `thermostat1/target` and
+ * `thermostat1` itself (the lowest `av` of its acknowledgements). Bounded: at most 100 keys.
+ */
+function reportedAcks(patch: Record<string, unknown>): {
+  keys: string[]
+  acks: Record<string, number>
+} {
+  const keys = Object.keys(patch)
+    .filter((k) => !k.startsWith('$'))
+    .slice(0, 100)
+  const acks: Record<string, number> = {}
+  const avOf = (v: unknown) => (isObject(v) && typeof v.av === 'number' ? v.av : null)
+  for (const k of keys) {
+    const v = patch[k]
+    const av = avOf(v)
+    const key = k.slice(0, 100)
+    if (av !== null) acks[key] = av
+    else if (isObject(v) && v.__t === 'c') {
+      let lowest: number | null = null
+      for (const [name, inner] of Object.entries(v).slice(0, 100)) {
+        const a = avOf(inner)
+        if (a === null) continue
+        acks[`${key}/${name.slice(0, 100)}`] = a
+        lowest = lowest === null ? a : Math.min(lowest, a)
+      }
+      if (lowest !== null) acks[key] = lowest
+    }
+  }
+  return { keys: keys.map((k) => k.slice(0, 100)), acks }
 }
 
 /** Parses a device's JSON no deeper than the lab keeps; undefined when it is not. */

@@ -22,6 +22,7 @@ import { TelemetryBudget } from './telemetry'
 import type { TemplateRegistry } from './templates'
 import type { HubName, LabHandle, LabOptions } from './types'
 import { serveWebSockets, wsAddresses } from './websockets'
+import { WireLog } from './wire-log'
 
 export type { LabHandle, LabOptions, HubName } from './types'
 
@@ -166,9 +167,11 @@ export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
     new TelemetryBudget(budget.messages, budget.bytes, budget.ids),
   )
   health.on('changed', () => state.placeAll())
+  // What the devices being examined do on the wire (`lizard exam`); nothing for the others.
+  const wire = new WireLog()
   const hubs: Record<HubName, Hub> = {
-    a: new Hub('a', state, groupKeys, tls, log, quotas, options.maxTokenLifetimeSec),
-    b: new Hub('b', state, groupKeys, tls, log, quotas, options.maxTokenLifetimeSec),
+    a: new Hub('a', state, groupKeys, tls, log, quotas, options.maxTokenLifetimeSec, wire),
+    b: new Hub('b', state, groupKeys, tls, log, quotas, options.maxTokenLifetimeSec, wire),
   }
   const delays = {
     dpsDetectSec: options.dpsDetectSec ?? defaultDelays.dpsDetectSec,
@@ -194,6 +197,7 @@ export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
       retryAfterSec: () => options.dpsRetryAfterSec ?? 1,
       hubHost: (hub, via) => (via === 'ws' && wsEnabled ? wsAddresses[hub] : hubs[hub].host),
       quotas,
+      wire,
     },
     tls,
     log,
@@ -255,7 +259,17 @@ export async function startLab(options: LabOptions = {}): Promise<LabHandle> {
       maxTokenLifetimeSec: options.maxTokenLifetimeSec ?? null,
       quotas: quotas.view(),
     })
-    const control = new ControlApi({ state, dps, hubs, hubControl, quotas, facts, instance, log })
+    const control = new ControlApi({
+      state,
+      dps,
+      hubs,
+      hubControl,
+      quotas,
+      facts,
+      instance,
+      wire,
+      log,
+    })
     const controlPort = await listenOr(
       options.controlPort ?? defaultControlPort,
       'control API',

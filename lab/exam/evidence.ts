@@ -58,9 +58,14 @@ export interface Move {
   /** The hub the device was on, and where it should come back (the same one for a restart). */
   from: HubName
   to: HubName
-  /** First telemetry acknowledged on `to` after startedAt (or its CONNECT there, if it sends none). */
+  /**
+   * First telemetry on `to` after its first accepted CONNECT there since startedAt (or that
+   * CONNECT, if it sends no telemetry).
+   */
   backAt: number | null
   backBy: 'telemetry' | 'connect' | null
+  /** That CONNECT. */
+  connectAt?: number | null
   /** When the exam stopped waiting (back, or out of time). */
   endedAt: number
   /** The 429's retry-after, for the throttle event. */
@@ -70,10 +75,19 @@ export interface Move {
 
 /** What the device did on its new hub, when asked. */
 export interface AfterMove {
-  /** A direct method: the status it answered (any status shows it listens), null for no answer. */
-  method: { name: string; status: number | null } | null
+  /**
+   * A direct method: the status it answered (any status shows it listens), null for no answer.
+   * `outcome` (absent: judged by status): answered, no answer in time, or not subscribed to
+   * methods at all. `probe`: the exam's own method name (no template named a command).
+   */
+  method: {
+    name: string
+    status: number | null
+    outcome?: 'answered' | 'no-answer' | 'not-subscribed'
+    probe?: boolean
+  } | null
   /** A durable command as C2D: whether the device took it (PUBACK) within the bound. */
-  c2d: { name: string; delivered: boolean } | null
+  c2d: { name: string; delivered: boolean; probe?: boolean } | null
   /** A desired patch of two keys: the acknowledgements reported for it, by key. */
   desired: {
     version: number
@@ -111,7 +125,16 @@ export interface Evidence {
     modelId: string
     findings: number
     recent: { kind: string; message: string }[]
+    /** Messages checked during the exam (telemetry and reported patches). */
+    checked?: number
   } | null
+  /**
+   * Why the device's traffic was not checked against a template, when it was not: the lab has
+   * none for its model-id, it named none, or --model names another model than its connection.
+   */
+  unchecked?: string | null
+  /** Events the lab's per-device bound let go before the exam read them (0: it saw everything). */
+  wireDropped?: number
   /** The model id the device gave on CONNECT and in its DPS payload (null: it gave none). */
   modelId: { connect: string | null; dps: string | null } | null
   /** How the device's last connection ended, if it ended before the exam did. */

@@ -113,8 +113,8 @@ export function htmlReport(r: ExamResult): string {
     .join('\n')
   const limits = thresholdRows()
     .map(
-      ([what, pass, warn]) =>
-        `<tr><td>${html(what)}</td><td>${html(pass)}</td><td>${html(warn)}</td></tr>`,
+      (t) =>
+        `<tr><td>${html(t.what)}</td><td>${html(t.pass)}</td><td>${html(t.warn)}</td><td><code>${html(t.checks)}</code></td></tr>`,
     )
     .join('\n')
   return `<!doctype html>
@@ -135,7 +135,7 @@ tr.fail td:first-child{color:#a0111f;font-weight:600} .verdict{font-size:1.1rem;
 ${rows}
 </tbody></table>
 <h2>Thresholds</h2>
-<table><thead><tr><th>figure</th><th>pass</th><th>warn</th></tr></thead><tbody>
+<table><thead><tr><th>figure</th><th>pass</th><th>warn</th><th>checks</th></tr></thead><tbody>
 ${limits}
 </tbody></table>
 </body></html>

@@ -312,3 +312,94 @@ describe('the scorecard’s forms', () => {
     expect(t).toMatch(/FAIL b\.data/)
   })
 })
+
+describe('the scorecard, fair to the device', () => {
+  const move = (over: Partial<Move>): Move => ({
+    id: 'manual-failover',
+    startedAt: t0,
+    from: 'a',
+    to: 'b',
+    backAt: t0 + 1000,
+    backBy: 'telemetry',
+    endedAt: t0 + 5000,
+    after: goodAfter,
+    ...over,
+  })
+
+  it('does not count the time DPS was throttled, nor the requests it throttled, against the device', () => {
+    const m = move({ id: 'throttle', backAt: t0 + 16_000, endedAt: t0 + 17_000, retryAfterSec: 3 })
+    const events = [
+      reg(t0 + 100, 'throttled', 3),
+      reg(t0 + 3500, 'throttled', 3),
+      reg(t0 + 7200, 'throttled', 3),
+      reg(t0 + 15_500),
+    ]
+    const c = byId(score(evidence([m], events), { dpsDetectSec: 10, throttleSec: 15 }))
+    expect(c['throttle.back']).toMatchObject({
+      status: 'pass',
+      figure: '16.0 s (15.0 s of it DPS throttled)',
+    })
+    expect(c['throttle.registrations']).toMatchObject({
+      status: 'pass',
+      figure: '1 (+3 throttled)',
+    })
+  })
+
+  it('tells a method it does not subscribe to from one it does not answer, and a made-up one from its own', () => {
+    const after = (method: Move['after']['method']): Move['after'] => ({ ...goodAfter, method })
+    const judge = (method: Move['after']['method']) =>
+      byId(score(evidence([move({ after: after(method) })], [reg(t0 + 10)]), settings))[
+        'manual-failover.method'
+      ]!
+    expect(
+      judge({ name: 'echo', status: null, outcome: 'not-subscribed', probe: false }),
+    ).toMatchObject({ status: 'fail', figure: 'not subscribed' })
+    expect(judge({ name: 'echo', status: null, outcome: 'no-answer', probe: false }).status).toBe(
+      'fail',
+    )
+    const probe = judge({ name: 'lizardExamPing', status: null, outcome: 'no-answer', probe: true })
+    expect(probe.status).toBe('warn')
+    expect(probe.why).toMatch(/give --model <template>/)
+    expect(judge({ name: 'lizardExamPing', status: 404, outcome: 'answered' }).status).toBe('pass')
+  })
+
+  it('does not ask a device that never came back to have acknowledged anything', () => {
+    const m = move({
+      backAt: null,
+      backBy: null,
+      after: { ...goodAfter, method: null, c2d: null, desired: null, resyncedVersion: null },
+    })
+    const c = byId(score(evidence([m], []), settings))
+    expect(c['manual-failover.desired-resync']).toBeUndefined()
+    expect(c['manual-failover.back']!.status).toBe('fail')
+  })
+
+  it('says so when the device closed its own connection and stayed away', () => {
+    const events: WireEvent[] = [
+      { at: t0 + 300, kind: 'hub-disconnect', hub: 'a', how: 'disconnect-packet' },
+    ]
+    const m = move({ backAt: null, backBy: null })
+    const c = byId(score(evidence([m], events), settings))
+    expect(c['manual-failover.back']!.why).toMatch(
+      /closed its connection itself \(DISCONNECT\) 0\.3 s into the event/,
+    )
+  })
+
+  it('says why its traffic was not checked, and when the lab let evidence go', () => {
+    const c = byId(
+      score(
+        evidence([], [], {
+          conformance: null,
+          unchecked: 'the lab has no template for dtmi:x:Y;1: give --model <template.json>',
+          wireDropped: 12,
+        }),
+        settings,
+      ),
+    )
+    expect(c['template.conformance']).toMatchObject({
+      status: 'warn',
+      why: 'the lab has no template for dtmi:x:Y;1: give --model <template.json>',
+    })
+    expect(c['exam.evidence']).toMatchObject({ status: 'warn', figure: '12 events not seen' })
+  })
+})
