@@ -1,6 +1,7 @@
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import { clock } from '../format'
+import { chartFont, drawMarkers, type DrawnMarker } from './chart-markers'
 import { numberText } from '../value-text'
 
 // The fleet view's charts (uPlot, as the telemetry plot): counts over time on one value axis, with
@@ -13,11 +14,7 @@ export interface LineDef {
   color: string
 }
 
-export interface ChartMarker {
-  at: number
-  label: string
-  color: string
-}
+export type ChartMarker = DrawnMarker
 
 export interface LineChartData {
   xs: number[]
@@ -34,7 +31,7 @@ export interface LineChart {
 // A canvas cannot read CSS variables: the colours styles.css gives the same names.
 const muted = '#667085'
 const grid = '#eef0f3'
-const font = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
+const font = chartFont
 const stepped = uPlot.paths.stepped?.({ align: 1 })
 
 export function createLineChart(
@@ -81,7 +78,7 @@ export function createLineChart(
         values: (_u, splits) => splits.map((v) => numberText(v)),
       },
     ],
-    hooks: { draw: [(u) => drawMarkers(u, markers)] },
+    hooks: { draw: [(u) => drawMarkers(u, markers, 70)] },
   }
   const u = new uPlot(opts, [[], ...lines.map(() => [])], el)
   return {
@@ -97,29 +94,4 @@ export function createLineChart(
       legendEl.replaceChildren()
     },
   }
-}
-
-function drawMarkers(u: uPlot, markers: readonly ChartMarker[]) {
-  const { ctx, bbox } = u
-  const ratio = bbox.width / Math.max(1, u.over.clientWidth || bbox.width)
-  ctx.save()
-  ctx.font = font.replace('11px', `${Math.round(10 * ratio)}px`)
-  ctx.textBaseline = 'top'
-  let lastLabelX = -Infinity
-  for (const m of markers) {
-    const x = u.valToPos(m.at, 'x', true)
-    if (x < bbox.left || x > bbox.left + bbox.width) continue
-    ctx.strokeStyle = ctx.fillStyle = m.color
-    ctx.lineWidth = ratio
-    ctx.setLineDash([4 * ratio, 3 * ratio])
-    ctx.beginPath()
-    ctx.moveTo(Math.round(x) + 0.5, bbox.top)
-    ctx.lineTo(Math.round(x) + 0.5, bbox.top + bbox.height)
-    ctx.stroke()
-    if (x - lastLabelX > 70 * ratio) {
-      ctx.fillText(m.label, x + 3 * ratio, bbox.top + 2 * ratio)
-      lastLabelX = x
-    }
-  }
-  ctx.restore()
 }

@@ -1,6 +1,7 @@
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import { clock } from '../format'
+import { chartFont, drawMarkers } from './chart-markers'
 import { plotScales, type PlotData, type PlotMarker, type PlotSeries } from '../plot-model'
 import { seriesColors } from '../plot-series'
 import { numberText } from '../value-text'
@@ -36,7 +37,7 @@ const markerColors: Record<PlotMarker['kind'], string> = {
   failover: '#b45309',
   failback: '#16a34a',
 }
-const font = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
+const font = chartFont
 
 /** A value axis' label: short, so the axis stays narrow (12k, not 12000). */
 function tickText(v: number): string {
@@ -108,7 +109,14 @@ export function createChart(
       })),
     ],
     hooks: {
-      draw: [(u) => drawMarkers(u, markers)],
+      draw: [
+        (u) =>
+          drawMarkers(
+            u,
+            markers.map((m) => ({ at: m.at, label: m.kind, color: markerColors[m.kind] })),
+            50,
+          ),
+      ],
       setScale: [
         (u, key) => {
           if (key !== 'x') return
@@ -150,31 +158,4 @@ export function createChart(
       legendEl.replaceChildren()
     },
   }
-}
-
-/** A dashed line and a label at each failover and failback, so a gap reads against its cause. */
-function drawMarkers(u: uPlot, markers: readonly PlotMarker[]) {
-  const { ctx, bbox } = u
-  const ratio = bbox.width / Math.max(1, u.over.clientWidth || bbox.width)
-  ctx.save()
-  ctx.font = font.replace('11px', `${Math.round(10 * ratio)}px`)
-  ctx.textBaseline = 'top'
-  let lastLabelX = -Infinity
-  for (const m of markers) {
-    const x = u.valToPos(m.at, 'x', true)
-    if (x < bbox.left || x > bbox.left + bbox.width) continue
-    ctx.strokeStyle = ctx.fillStyle = markerColors[m.kind]
-    ctx.lineWidth = ratio
-    ctx.setLineDash([4 * ratio, 3 * ratio])
-    ctx.beginPath()
-    ctx.moveTo(Math.round(x) + 0.5, bbox.top)
-    ctx.lineTo(Math.round(x) + 0.5, bbox.top + bbox.height)
-    ctx.stroke()
-    // Labels only where they have room; the line (and the list under the plot) says it anyway.
-    if (x - lastLabelX > 50 * ratio) {
-      ctx.fillText(m.kind, x + 3 * ratio, bbox.top + 2 * ratio)
-      lastLabelX = x
-    }
-  }
-  ctx.restore()
 }
