@@ -425,7 +425,7 @@ export class Hub {
         this.ending.add(client)
         return done(new Error('message too large'))
       }
-      this.onTelemetry(device, bag, payload, retained)
+      this.onTelemetry(device, bag, payload, retained, this.modelIds.get(client) ?? null)
       return done(null)
     }
     const q = parseQuery(topic)
@@ -444,7 +444,7 @@ export class Hub {
     }
     if (topic.startsWith('$iothub/twin/PATCH/properties/reported/')) {
       done(null)
-      return this.onReported(device, payload, reply)
+      return this.onReported(device, payload, reply, this.modelIds.get(client) ?? null)
     }
     const m = /^\$iothub\/methods\/res\/(\d{3})\//.exec(topic)
     if (m) {
@@ -480,7 +480,13 @@ export class Hub {
     return { status, payload: parsed.ok ? parsed.value : payload.toString('utf8') }
   }
 
-  private onTelemetry(device: DeviceRecord, bag: string, payload: Buffer, retained: boolean): void {
+  private onTelemetry(
+    device: DeviceRecord,
+    bag: string,
+    payload: Buffer,
+    retained: boolean,
+    modelId: string | null,
+  ): void {
     const { systemProperties, properties } = parseBag(bag)
     if (retained) properties['mqtt-retain'] = 'true'
     const text = payload.toString('utf8')
@@ -518,6 +524,7 @@ export class Hub {
       () =>
         this.state.checkTelemetry(
           device,
+          modelId,
           () => {
             const p = parsed ?? parseJsonBounded(text, limits.jsonDepth)
             return p.ok ? p.value : undefined
@@ -528,7 +535,12 @@ export class Hub {
     )
   }
 
-  private onReported(device: DeviceRecord, payload: Buffer, reply: Reply): void {
+  private onReported(
+    device: DeviceRecord,
+    payload: Buffer,
+    reply: Reply,
+    modelId: string | null,
+  ): void {
     const parsed = parseJsonBounded(payload, limits.twinDepth + 1)
     if (!parsed.ok) {
       const message =
@@ -554,7 +566,7 @@ export class Hub {
     contain(
       this.log,
       `hub ${this.name.toUpperCase()} conformance`,
-      () => this.state.checkReported(device, parsed.value as Record<string, unknown>),
+      () => this.state.checkReported(device, modelId, parsed.value as Record<string, unknown>),
       () => undefined,
     )
   }

@@ -298,13 +298,29 @@ export class LabState extends EventEmitter<{
   }
 
   /** Checks a telemetry message against the device's template, if the lab has it (`body` parses lazily). */
-  checkTelemetry(device: DeviceRecord, body: () => unknown, sub: string | undefined): void {
+  /**
+   * Checks a telemetry message against the template of the connection it came on. A message of
+   * an earlier connection that names another model (the device changed its template; its last
+   * messages are handled after the new CONNECT) belongs to no template being judged now.
+   */
+  checkTelemetry(
+    device: DeviceRecord,
+    modelId: string | null,
+    body: () => unknown,
+    sub: string | undefined,
+  ): void {
+    if (modelId !== device.conformance.modelId) return
     const model = this.templateOf(device)
     if (model) device.conformance.record(checkTelemetry(model, body(), sub))
   }
 
   /** Checks a reported-properties patch the hub took against the device's template, if known. */
-  checkReported(device: DeviceRecord, patch: Record<string, unknown>): void {
+  checkReported(
+    device: DeviceRecord,
+    modelId: string | null,
+    patch: Record<string, unknown>,
+  ): void {
+    if (modelId !== device.conformance.modelId) return
     const model = this.templateOf(device)
     if (model) device.conformance.record(checkReported(model, patch))
   }

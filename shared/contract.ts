@@ -22,6 +22,7 @@ import {
   type FleetDeviceDetail,
   type FleetSnapshot,
 } from './fleet-view'
+import { examStartSchema, type ExamSnapshot, type LabDeviceList } from './exam-view'
 
 // The one contract between the renderer and either shell (Electron IPC or the web shell's
 // WebSocket). Every channel name lives here; both shells and the preload are checked against it.
@@ -142,6 +143,21 @@ export const invokeChannels = {
   'fleet:state': { request: none, response: {} as FleetSnapshot },
   /** One fleet device for the single-device view (read-only); lists only past the cursors given. */
   'fleet:device': { request: fleetDeviceRequestSchema, response: {} as FleetDeviceDetail },
+  /**
+   * The devices the embedded lab knows (any client: this app's, a fleet's, your own), connected
+   * ones first, at most 500; from its control API's GET /devices.
+   */
+  'lab:devices': { request: none, response: {} as LabDeviceList },
+  /**
+   * Starts `lizard exam` against a device on the embedded lab: the events chosen (all when left
+   * out), within a time bound. Answers at once; `exam:changed` tells how it goes. One at a time.
+   */
+  'exam:start': { request: examStartSchema, response: {} as ExamSnapshot },
+  /** Stops the exam under way; answers once every hub and DPS are restored, with what ran. */
+  'exam:stop': { request: none, response: {} as ExamSnapshot },
+  'exam:state': { request: none, response: {} as ExamSnapshot },
+  /** The last exam's scorecard as one self-contained HTML page (not-found before one ended). */
+  'exam:report': { request: none, response: '' as string },
 } as const
 
 export type InvokeChannel = keyof typeof invokeChannels
@@ -159,6 +175,11 @@ export interface EventPayloads {
   'app:changed': AppInfo
   /** The fleet's counts, at most twice a second (never one push per device message). */
   'fleet:changed': FleetSnapshot
+  /**
+   * The exam: a change of state (an event under way or ended, the exam's end) at once; progress
+   * lines alone at most every 250 ms.
+   */
+  'exam:changed': ExamSnapshot
 }
 export type EventChannel = keyof EventPayloads
 export const eventChannels = [
@@ -170,6 +191,7 @@ export const eventChannels = [
   'settings:changed',
   'app:changed',
   'fleet:changed',
+  'exam:changed',
 ] as const satisfies readonly EventChannel[]
 
 /** Parses a request for a channel; a failure is a typed `bad-request` error, never a throw. */

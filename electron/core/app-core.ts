@@ -23,6 +23,7 @@ import { EventBatcher, type BatcherOptions } from './batcher'
 import { diagnosticsText } from './diagnostics'
 import { EmbeddedLab } from './embedded-lab'
 import { FleetRunner } from './fleet-runner'
+import { ExamRunner, labDeviceList, labGet, type ExamTimings, type RunExam } from './exam-runner'
 import { AppFailure, toAppError } from './errors'
 import { addLabTemplate, readLabStats, readLabStatus, runLabAction } from './lab-client'
 import type { LabService } from './lab-process'
@@ -35,6 +36,10 @@ export interface CoreDeps {
   createSession(options: DeviceSessionOptions): DeviceSessionApi
   /** Starts a lab (in its own process in both shells) and resolves once it listens. */
   startLab(options: Omit<LabOptions, 'log'>): Promise<LabService>
+  /** The exam (lab/exam/run.ts's runExam unless a test stands in). */
+  runExam?: RunExam
+  /** A GET on the embedded lab's control API, for lab:devices (tests stand in). */
+  labGet?: (controlUrl: string, path: string) => Promise<unknown>
 }
 
 export interface AppCoreOptions {
@@ -69,6 +74,8 @@ export interface AppCoreOptions {
   lizardPrefix?: string
   /** Opens the logs folder in the file manager (Electron). */
   openLogs?: () => Promise<void>
+  /** The exam's timings over the CLI's defaults (tests: a short warm-up). */
+  examTimings?: Partial<ExamTimings>
 }
 
 export type InvokeHandlers = {
@@ -109,6 +116,8 @@ export class AppCore {
   private readonly lab: EmbeddedLab
   /** A small fleet beside the single device, against the embedded lab (the fleet view). */
   private readonly fleet: FleetRunner
+  /** `lizard exam` against a device on the embedded lab (the exam view). */
+  private readonly exam: ExamRunner
   private session: DeviceSessionApi | null = null
   private startupProblem: string | null = null
   private lastFault: AppInfo['lastFault'] = null
@@ -149,14 +158,23 @@ export class AppCore {
       emit: (snapshot) => this.emit('fleet:changed', snapshot),
       log: (line) => this.log(line),
     })
+    this.exam = new ExamRunner({
+      lab: () => this.examTarget(),
+      modelFor: (deviceId, controlUrl) => this.examModel(deviceId, controlUrl),
+      emit: (snapshot) => this.emit('exam:changed', snapshot),
+      log: (line) => this.log(line),
+      ...(options.deps.runExam ? { run: options.deps.runExam } : {}),
+      ...(options.examTimings ? { timings: options.examTimings } : {}),
+    })
     this.lab = new EmbeddedLab(
       (o) => options.deps.startLab(o),
       options.lab ?? {},
       (line) => this.log(line),
       () => {
         this.emit('app:changed', this.appInfo())
-        // Whether a fleet can run follows the lab.
+        // Whether a fleet or an exam can run follows the lab.
         this.emit('fleet:changed', this.fleet.snapshot())
+        this.emit('exam:changed', this.exam.snapshot())
       },
     )
     this.handlers = this.createHandlers()
@@ -205,6 +223,8 @@ export class AppCore {
       this.stopped = true
       this.markReady()
       this.batcher.flush()
+      // An exam under way restores the lab before it goes.
+      await this.exam.close()
       await this.fleet.close()
       await this.closeSession()
       this.batcher.close()
@@ -297,6 +317,33 @@ export class AppCore {
     return { lab }
   }
 
+  /** The lab an exam runs against, or why none can run now. */
+  private examTarget(): { controlUrl: string } | { why: string } {
+    if (this.stopped) return { why: 'The app is shutting down.' }
+    if (this.settings.activeId !== 'lab')
+      return {
+        why: 'The exam runs against the embedded lab: switch the device profile to the embedded lab (in the header) to examine a device.',
+      }
+    const lab = this.lab.running
+    if (!lab) return { why: 'The embedded lab is not running: the exam waits for it.' }
+    return { controlUrl: lab.controlUrl }
+  }
+
+  /**
+   * The template an exam calls commands and writes properties from: the one this app runs, for
+   * its own device and for any device whose connection names the same model; none otherwise (the
+   * exam then uses probes of its own, as lizard exam does without --model).
+   */
+  private async examModel(deviceId: string, controlUrl: string): Promise<DeviceModel | null> {
+    const model = this.activeModel.model
+    if (deviceId === this.labDeviceId) return model
+    const get = this.options.deps.labGet ?? labGet
+    const d = (await get(controlUrl, `/devices/${encodeURIComponent(deviceId)}`)) as {
+      modelId?: unknown
+    } | null
+    return d?.modelId === model.id ? model : null
+  }
+
   /** The embedded lab, when it runs and the device uses it. */
   private requireLab(): LabService {
     const lab = this.settings.activeId === 'lab' ? this.lab.running : null
@@ -340,7 +387,9 @@ export class AppCore {
     const base = { model, ...this.options.sessionOverrides, ...carried }
     let sessionOptions: DeviceSessionOptions
     if (active.mode === 'central') {
-      // The fleet runs against the embedded lab: it stops (cleanly) before the lab does.
+      // The fleet and the exam run against the embedded lab: they stop (cleanly, the exam
+      // restoring the lab) before the lab does.
+      await this.exam.stop('the device profile changed')
       await this.fleet.stop()
       await this.lab.stop()
       const p = active.profile
@@ -451,6 +500,8 @@ export class AppCore {
 
   /** Rebuilds the session after the settings changed, and tells the window. */
   private async rebuild(): Promise<PublicSettings> {
+    // A new session (another profile, settings or template) is not the device under exam.
+    await this.exam.stop('the device profile, its settings or its template changed')
     const carried = this.carriedOptions()
     await this.closeSession()
     await this.activate(carried)
@@ -458,6 +509,7 @@ export class AppCore {
     this.emit('settings:changed', pub)
     this.emit('app:changed', this.appInfo())
     this.emit('fleet:changed', this.fleet.snapshot())
+    this.emit('exam:changed', this.exam.snapshot())
     if (this.session) this.emit('session:changed', this.session.snapshot())
     return pub
   }
@@ -637,6 +689,16 @@ export class AppCore {
       'fleet:stop': () => this.fleet.stop(),
       'fleet:state': async () => this.fleet.state(),
       'fleet:device': async (request) => this.fleet.device(request),
+      'lab:devices': async () => {
+        const t = this.examTarget()
+        if ('why' in t) throw new AppFailure('unavailable', t.why)
+        const get = this.options.deps.labGet ?? labGet
+        return labDeviceList(await get(t.controlUrl, '/devices'))
+      },
+      'exam:start': (request) => this.exam.start(request),
+      'exam:stop': () => this.exam.stop(),
+      'exam:state': async () => this.exam.snapshot(),
+      'exam:report': async () => this.exam.report(),
       'lab:restart': () =>
         this.serial(async () => {
           if (this.stopped) throw new AppFailure('unavailable', 'The app is shutting down.')
@@ -645,6 +707,8 @@ export class AppCore {
               'unavailable',
               'The embedded lab runs only when the lab is the device profile in use.',
             )
+          // The exam's lab is going: it stops first (restoring what it can).
+          await this.exam.stop('the lab was restarted')
           const before = this.lab.last
           const lab = await this.lab.restart().catch((err: unknown) => {
             throw new AppFailure(

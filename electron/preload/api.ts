@@ -82,6 +82,11 @@ export function buildRendererApi(ipc: IpcRendererLike): RendererApi {
     fleetStop: () => call('fleet:stop'),
     fleetState: () => call('fleet:state'),
     fleetDevice: (request) => call('fleet:device', request),
+    labDevices: () => call('lab:devices'),
+    examStart: (request) => call('exam:start', request),
+    examStop: () => call('exam:stop'),
+    examState: () => call('exam:state'),
+    examReport: () => call('exam:report'),
     onSessionChanged: (listener) => subscribe('session:changed', listener),
     onTimelineAdded: (listener) => subscribe('timeline:added', listener),
     onTelemetryAdded: (listener) => subscribe('telemetry:added', listener),
@@ -90,6 +95,7 @@ export function buildRendererApi(ipc: IpcRendererLike): RendererApi {
     onSettingsChanged: (listener) => subscribe('settings:changed', listener),
     onAppChanged: (listener) => subscribe('app:changed', listener),
     onFleetChanged: (listener) => subscribe('fleet:changed', listener),
+    onExamChanged: (listener) => subscribe('exam:changed', listener),
   } satisfies RendererApi
   return api
 }

@@ -1,5 +1,6 @@
 import { DropLoader } from './components/DropLoader'
 import { ErrorBanner } from './components/ErrorBanner'
+import { ExamView } from './components/ExamView'
 import { FleetDeviceBar } from './components/FleetDeviceBar'
 import { FleetView } from './components/FleetView'
 import { Header } from './components/Header'
@@ -17,6 +18,7 @@ export function App() {
   // The fleet view beside the single device; a fleet device opened from it shows in the
   // single-device view (read-only), with the way back above it.
   const fleetShown = useApp((s) => s.view === 'fleet' && s.fleetDevice === null)
+  const examShown = useApp((s) => s.view === 'exam' && s.fleetDevice === null)
   return (
     <div className="app">
       <Header />
@@ -28,6 +30,8 @@ export function App() {
         <main className="main">
           {fleetShown ? (
             <FleetView />
+          ) : examShown ? (
+            <ExamView />
           ) : (
             <>
               <HubMap />

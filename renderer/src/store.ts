@@ -14,6 +14,7 @@ import type { PublicSettings, SettingsInput } from '../../shared/settings'
 import type { LabAction, LabStats, LabStatus } from '../../shared/lab-actions'
 import type { ModelReport } from '../../shared/dtdl/types'
 import type { FleetDeviceDetail, FleetSnapshot, FleetStartRequest } from '../../shared/fleet-view'
+import type { ExamSnapshot, ExamStartRequest, LabDeviceList } from '../../shared/exam-view'
 import { TIMELINE_RETENTION } from '../../shared/domain'
 import { plotWindowMs } from './plot-model'
 import { copyText } from './format'
@@ -54,8 +55,8 @@ export interface TemplateLoad {
   error: string | null
 }
 
-/** The single device, or the fleet view beside it. */
-export type View = 'device' | 'fleet'
+/** The single device, the fleet view beside it, or the exam of a device on the lab. */
+export type View = 'device' | 'fleet' | 'exam'
 
 /** What the single-device view is drawn from: the device's own, or a fleet device's. */
 export type DeviceData = Pick<
@@ -93,6 +94,10 @@ export interface AppState {
   fleet: FleetSnapshot | null
   /** A fleet device opened from the fleet view; the single-device view shows it instead. */
   fleetDevice: FleetDeviceView | null
+  /** The exam (null until the app said). */
+  exam: ExamSnapshot | null
+  /** The device the exam view is about to examine ("Examine" in the lab panel). */
+  examTarget: string | null
 }
 
 export const useApp = create<AppState>()(() => ({
@@ -113,6 +118,8 @@ export const useApp = create<AppState>()(() => ({
   view: 'device',
   fleet: null,
   fleetDevice: null,
+  exam: null,
+  examTarget: null,
 }))
 
 /**
@@ -224,6 +231,7 @@ export function connectStore(rendererApi: RendererApi): () => void {
     }),
     rendererApi.onAppChanged((info) => useApp.setState({ info })),
     rendererApi.onFleetChanged(setFleet),
+    rendererApi.onExamChanged((exam) => useApp.setState({ exam })),
   ]
   void reloadAll(false)
   return () => {
@@ -239,6 +247,9 @@ export async function reloadAll(fresh: boolean): Promise<void> {
   // Quietly: an app without a fleet (an older shell, a test) just shows none.
   void a.fleetState().then((r) => {
     if (r.ok) setFleet(r.value)
+  })
+  void a.examState().then((r) => {
+    if (r.ok) useApp.setState({ exam: r.value })
   })
   const [info, settings, snapshot] = await Promise.all([
     a.appInfo(),
@@ -557,6 +568,46 @@ export const actions = {
   closeFleetDevice() {
     stopFleetDevicePoll()
     useApp.setState({ fleetDevice: null, view: 'fleet' })
+  },
+  /** "Examine" in the lab panel: the exam view, about that device. */
+  openExam(deviceId: string) {
+    stopFleetDevicePoll()
+    useApp.setState({ view: 'exam', fleetDevice: null, examTarget: deviceId })
+  },
+  async watchExam(): Promise<void> {
+    const r = await requireApi().examState()
+    if (r.ok) useApp.setState({ exam: r.value })
+  },
+  /** Returns the error so the view can show it beside the form. */
+  async startExam(request: ExamStartRequest): Promise<ContractError | null> {
+    useApp.setState((s) => ({ pending: { ...s.pending, exam: true } }))
+    try {
+      const r = await requireApi().examStart(request)
+      if (!r.ok) return r.error
+      useApp.setState({ exam: r.value })
+      return null
+    } finally {
+      useApp.setState((s) => ({ pending: { ...s.pending, exam: false } }))
+    }
+  },
+  async stopExam(): Promise<void> {
+    useApp.setState((s) => ({ pending: { ...s.pending, 'exam:stop': true } }))
+    try {
+      const r = await requireApi().examStop()
+      if (r.ok) useApp.setState({ exam: r.value })
+      else notify(r.error)
+    } finally {
+      useApp.setState((s) => ({ pending: { ...s.pending, 'exam:stop': false } }))
+    }
+  },
+  /** The last exam's HTML report; null (and a notice) when there is none. */
+  async examReport(): Promise<string | null> {
+    const r = await run('exam:report', () => requireApi().examReport())
+    return r.ok ? r.value : null
+  },
+  /** The devices on the embedded lab; no notice when it cannot be asked (it is polled). */
+  async labDevices(): Promise<Result<LabDeviceList>> {
+    return requireApi().labDevices()
   },
   openSettings: (open: boolean, settingsFor: AppState['settingsFor'] = 'current') =>
     useApp.setState({ settingsOpen: open, settingsFor }),

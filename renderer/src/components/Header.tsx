@@ -1,5 +1,6 @@
 import { actions, useApp, useDevice, useReadOnly } from '../store'
 import { isActive } from '../fleet-model'
+import { examActive } from '../../../shared/exam-view'
 import { moveFigure, stateDetail, stateLabels, stateTone, uptime } from '../format'
 import { useNow } from '../hooks'
 import { ProfileSwitcher } from './ProfileSwitcher'
@@ -10,7 +11,9 @@ function ViewSwitch() {
   const fleetDevice = useApp((s) => s.fleetDevice)
   const fleet = useApp((s) => s.fleet)
   const running = isActive(fleet?.status)
+  const examRunning = useApp((s) => examActive(s.exam?.state))
   const onDevice = view === 'device' && !fleetDevice
+  const onExam = view === 'exam' && !fleetDevice
   return (
     <nav className="view-switch" aria-label="Views">
       <button
@@ -24,7 +27,7 @@ function ViewSwitch() {
       <button
         type="button"
         data-testid="view-fleet"
-        aria-pressed={!onDevice}
+        aria-pressed={!onDevice && !onExam}
         onClick={() => actions.showView('fleet')}
         title="A small fleet of devices against the embedded lab, beside this one"
       >
@@ -33,6 +36,21 @@ function ViewSwitch() {
           <span className="view-count" data-testid="view-fleet-count">
             {' '}
             · {fleet.connected}/{fleet.devices}
+          </span>
+        ) : null}
+      </button>
+      <button
+        type="button"
+        data-testid="view-exam"
+        aria-pressed={onExam}
+        onClick={() => actions.showView('exam')}
+        title="Is a device ready for the lizard? The exam runs the seed's disasters against it"
+      >
+        Exam
+        {examRunning ? (
+          <span className="view-count" data-testid="view-exam-running">
+            {' '}
+            · running
           </span>
         ) : null}
       </button>

@@ -1,4 +1,5 @@
 import { useEffect, useId, useState, type ReactNode } from 'react'
+import { examActive, type LabDeviceList } from '../../../shared/exam-view'
 import type { LabStatus } from '../../../shared/lab-actions'
 import { lizardCommand, type LabAction } from '../../../shared/lab-actions'
 import { copyText } from '../format'
@@ -6,6 +7,10 @@ import { actions, useApp } from '../store'
 import { ModelControls } from './LabCommands'
 
 const pollMs = 2000
+/** The lab's device list is read again this often while it is open. */
+const devicesPollMs = 5000
+/** Past this many devices, the list gets a filter. */
+const filterFrom = 8
 const outageMin = 5
 const outageMax = 3600
 
@@ -27,6 +32,7 @@ export function LabPanel() {
   const busy = useApp((s) => !!s.pending['lab:act'])
   const model = useApp((s) => s.info?.model ?? null)
   const fleetDevice = useApp((s) => s.fleetDevice?.id ?? null)
+  const examining = useApp((s) => (examActive(s.exam?.state) ? (s.exam?.deviceId ?? null) : null))
   const [status, setStatus] = useState<LabStatus | null>(null)
   // The action last pointed at, not its command: the command is made at each render, so it always
   // names the lab's current address (a restarted lab listens on other ports).
@@ -84,7 +90,7 @@ export function LabPanel() {
   const button = (a: LabAction, testId: string, children: ReactNode) => (
     <LabButton
       command={command(a)}
-      disabled={!running || busy}
+      disabled={!running || busy || !!examining}
       testId={testId}
       onShow={() => setShown(a)}
       onAct={() => void act(a)}
@@ -114,6 +120,11 @@ export function LabPanel() {
       {!running && (
         <p className="muted small">The lab is {lab.status}: its controls wait for it.</p>
       )}
+      {examining && (
+        <p className="muted small" data-testid="lab-panel-exam-note">
+          An exam of {examining} is driving the lab: its buttons wait for it to end.
+        </p>
+      )}
       {fleetDevice && (
         <p className="muted small" data-testid="lab-panel-device-note">
           The device controls here act on {deviceId}, not on the fleet device shown ({fleetDevice}).
@@ -139,6 +150,20 @@ export function LabPanel() {
           </label>
           {button({ action: 'failback' }, 'lab-failback', 'Fail back')}
         </div>
+      </fieldset>
+      <fieldset>
+        <legend>Exam</legend>
+        <div className="lab-row">
+          <button
+            type="button"
+            data-testid="lab-exam-this"
+            title={`Is ${deviceId} ready for the lizard? Runs the seed's disasters against it and scores what the lab saw (${lab.lizard} exam ${deviceId})`}
+            onClick={() => actions.openExam(deviceId)}
+          >
+            Examine this device
+          </button>
+        </div>
+        <LabDevices own={deviceId} running={!!running} />
       </fieldset>
       <fieldset>
         <legend>Data-center loss</legend>
@@ -219,7 +244,7 @@ export function LabPanel() {
             model={model}
             hooks={{
               command,
-              disabled: !running || busy,
+              disabled: !running || busy || !!examining,
               onShow: setShown,
               onAct: (a) => void act(a),
             }}
@@ -282,5 +307,120 @@ function LabButton({
     >
       {children}
     </button>
+  )
+}
+
+/**
+ * The devices the lab knows, whatever their client (this app's, a fleet's, your own), with
+ * "Examine" beside each other connected one. Read when opened and every few seconds while open.
+ */
+function LabDevices({ own, running }: { own: string; running: boolean }) {
+  const [open, setOpen] = useState(false)
+  const [list, setList] = useState<LabDeviceList | null>(null)
+  const [problem, setProblem] = useState<string | null>(null)
+  const [filter, setFilter] = useState('')
+  const filterId = useId()
+
+  useEffect(() => {
+    if (!open || !running) return
+    let live = true
+    const read = async () => {
+      const r = await actions.labDevices()
+      if (!live) return
+      if (r.ok) {
+        setList(r.value)
+        setProblem(null)
+      } else setProblem(r.error.message)
+    }
+    void read()
+    const t = setInterval(() => void read(), devicesPollMs)
+    return () => {
+      live = false
+      clearInterval(t)
+    }
+  }, [open, running])
+
+  const others = (list?.devices ?? []).filter((d) => d.deviceId !== own)
+  const wanted = filter.trim().toLowerCase()
+  const shown = wanted ? others.filter((d) => d.deviceId.toLowerCase().includes(wanted)) : others
+  const connected = others.filter((d) => d.connected).length
+  const more = list ? list.total - list.devices.length : 0
+
+  return (
+    <details
+      className="lab-devices"
+      data-testid="lab-devices"
+      onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
+    >
+      <summary>
+        Devices on the lab
+        {list ? (
+          <span className="muted" data-testid="lab-devices-count">
+            {' '}
+            · {connected} other{connected === 1 ? '' : 's'} connected
+          </span>
+        ) : null}
+      </summary>
+      {!running && <p className="muted small">The lab is not running.</p>}
+      {problem && (
+        <p className="lab-result lab-result-bad" data-testid="lab-devices-problem">
+          {problem}
+        </p>
+      )}
+      {running && !list && !problem && <p className="muted small">Reading…</p>}
+      {list && others.length === 0 && (
+        <p className="muted small" data-testid="lab-devices-none">
+          No other device on the lab yet: start one (lizard connect-info says how), or a fleet.
+        </p>
+      )}
+      {others.length > filterFrom && (
+        <div className="lab-row">
+          <label htmlFor={filterId} className="lab-inline">
+            Find
+          </label>
+          <input
+            id={filterId}
+            type="search"
+            value={filter}
+            maxLength={128}
+            onChange={(e) => setFilter(e.target.value)}
+          />
+        </div>
+      )}
+      {shown.length > 0 && (
+        <ul className="lab-device-list" aria-label="Devices on the lab">
+          {shown.map((d) => (
+            <li
+              key={d.deviceId}
+              className="lab-device"
+              data-testid="lab-device"
+              data-id={d.deviceId}
+            >
+              <span className="mono lab-device-id" title={d.modelId ?? 'it named no model id'}>
+                {d.deviceId}
+              </span>
+              <span className="lab-device-state">
+                {d.connected ? `on hub ${d.hub}` : 'not connected'}
+              </span>
+              <button
+                type="button"
+                data-testid="lab-device-examine"
+                aria-label={`Examine ${d.deviceId}`}
+                disabled={!d.connected}
+                title={d.connected ? undefined : 'The exam needs the device connected to the lab'}
+                onClick={() => actions.openExam(d.deviceId)}
+              >
+                Examine
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {more > 0 && (
+        <p className="muted small">
+          and {more} more the list does not show (it shows {list?.devices.length}, connected first)
+        </p>
+      )}
+    </details>
   )
 }

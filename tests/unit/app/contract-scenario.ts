@@ -35,6 +35,7 @@ export function recordEvents(api: RendererApi) {
     'settings:changed': [],
     'app:changed': [],
     'fleet:changed': [],
+    'exam:changed': [],
   }
   const offs = [
     api.onSessionChanged((p) => got['session:changed'].push(p)),
@@ -45,6 +46,7 @@ export function recordEvents(api: RendererApi) {
     api.onSettingsChanged((p) => got['settings:changed'].push(p)),
     api.onAppChanged((p) => got['app:changed'].push(p)),
     api.onFleetChanged((p) => got['fleet:changed'].push(p)),
+    api.onExamChanged((p) => got['exam:changed'].push(p)),
   ]
   return { got, off: () => offs.forEach((o) => o()) }
 }
@@ -155,6 +157,12 @@ export async function exerciseEveryChannel(
   await until(() => events.got['settings:changed'].length > 0)
   expect(value(await api.appInfo()).mode).toBe('central')
   expect(value(await api.appInfo()).lab).toBeNull()
+  // The exam and the lab's device list are the embedded lab's: in central mode they say so.
+  const centralExam = value(await api.examState())
+  expect(centralExam).toMatchObject({ available: false, state: 'idle' })
+  expect(centralExam.unavailableReason).toMatch(/embedded lab/)
+  expectError(await api.examStart({ deviceId: 'dev-1' }), 'unavailable', /embedded lab/)
+  expectError(await api.labDevices(), 'unavailable', /embedded lab/)
 
   // An empty key keeps the saved one; the kept group key derives the new device id's key
   value(
@@ -227,6 +235,35 @@ export async function exerciseEveryChannel(
       .every((s) => s.closed),
   ).toBe(true)
   expect(singleDevice.closed).toBe(false)
+
+  // lab:devices / exam:state / exam:start / exam:report / exam:stop — lizard exam against a
+  // device on the embedded lab (runExam's stand-in); its pushes are exam:changed
+  const listed = value(await api.labDevices())
+  expect(listed.total).toBe(3)
+  expect(listed.devices.map((d) => [d.deviceId, d.connected, d.hub])).toEqual([
+    ['failover_js', true, 'A'],
+    ['sample-node', true, 'B'],
+    ['other-offline', false, null],
+  ])
+  expect(value(await api.examState())).toMatchObject({ available: true, state: 'idle' })
+  expectError(await api.examReport(), 'not-found')
+  const exam = value(await api.examStart({ deviceId: 'failover_js', events: ['manual-failover'] }))
+  expect(exam).toMatchObject({ state: 'running', deviceId: 'failover_js' })
+  expect(exam.events.map((e) => e.id)).toEqual(['manual-failover'])
+  await until(() => events.got['exam:changed'].some((e) => e.state === 'done'))
+  const done = value(await api.examState())
+  expect(done.events[0]).toMatchObject({ id: 'manual-failover', status: 'done' })
+  expect(done.checks?.map((c) => c.id)).toContain('manual-failover.back')
+  expect(done.report).toBe(true)
+  const html = value(await api.examReport())
+  expect(html).toMatch(/^<!doctype html>/)
+  expect(html).toContain('manual-failover.back')
+  // One at a time: a second start while one runs is refused, then Stop restores the lab.
+  value(await api.examStart({ deviceId: 'slow-device' }))
+  expectError(await api.examStart({ deviceId: 'failover_js' }), 'unavailable', /one at a time/)
+  const stoppedExam = value(await api.examStop())
+  expect(stoppedExam.state).toBe('stopped')
+  expect(stoppedExam.reason).toMatch(/restored/)
 
   // Neither key, nor a key derived from them, ever reached the renderer side.
   const wire = JSON.stringify(allReceived()) + JSON.stringify(events.got) + diag
@@ -329,6 +366,24 @@ export async function exerciseBadInput(api: RendererApi, sessions: () => FakeSes
   expectError(await loose['fleetStart']!({ devices: 501 }), 'bad-request', /devices: 1 to 500/)
   expectError(await loose['fleetDevice']!({ id: '../etc/passwd' }), 'bad-request', /id/)
   expectError(await loose['fleetDevice']!({ id: 'fleet-1', timelineAfter: 'x' }), 'bad-request')
+  // An exam: a device id DPS would take, events of the exam (each once), a time bound of 1 min to 6 h.
+  for (const bad of [
+    {},
+    { deviceId: '' },
+    { deviceId: '../etc/passwd' },
+    { deviceId: 'a b' },
+    { deviceId: '-dev' },
+    { deviceId: 'x'.repeat(129) },
+    { deviceId: 'dev', events: [] },
+    { deviceId: 'dev', events: ['self-destruct'] },
+    { deviceId: 'dev', events: ['kill', 'kill'] },
+    { deviceId: 'dev', events: 'kill' },
+    { deviceId: 'dev', timeBoundSec: 5 },
+    { deviceId: 'dev', timeBoundSec: 99_999 },
+    { deviceId: 'dev', timeBoundSec: 90.5 },
+  ])
+    expectError(await loose['examStart']!(bad), 'bad-request')
+  expectError(await loose['examStart']!({ deviceId: 'a b' }), 'bad-request', /deviceId/)
   expect(sessions().length).toBe(sessionCount)
   expect(sessions()[sessions().length - 1]!.calls.length).toBe(before)
 }

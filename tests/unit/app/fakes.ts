@@ -7,6 +7,10 @@ import type {
 } from '../../../electron/device/api'
 import type { LabOptions } from '../../../lab/types'
 import type { CoreDeps, LabService } from '../../../electron/core/index'
+import type { RunExam } from '../../../electron/core/exam-runner'
+import { score } from '../../../lab/exam/checks'
+import type { Evidence, Move } from '../../../lab/exam/evidence'
+import { ExamRefused } from '../../../lab/exam/run'
 import { loadModelFile } from '../../../electron/core/index'
 import {
   defaultBehaviours,
@@ -201,16 +205,158 @@ export interface FakeLabRecord {
   crash(reason: string): void
 }
 
+export interface FakeExamRecord {
+  deviceId: string
+  events: string[]
+  url: string
+  modelId: string | null
+  /** Set when it ended, after "restoring" the lab (as runExam's finally does). */
+  restored: boolean
+  aborted: boolean
+}
+
+/**
+ * runExam's stand-in: says what it does as runExam does, moves the device for each event, and
+ * scores what it made up with the real checks. `slow…` devices wait for Stop at each event;
+ * `gone…` devices are refused as runExam refuses a device that is not connected.
+ */
+export function fakeRunExam(records: FakeExamRecord[] = [], stepMs = 5): RunExam {
+  return async (o, io) => {
+    const record: FakeExamRecord = {
+      deviceId: o.deviceId,
+      events: [...o.events],
+      url: o.url,
+      modelId: o.model?.id ?? null,
+      restored: false,
+      aborted: false,
+    }
+    records.push(record)
+    if (o.deviceId.startsWith('gone'))
+      throw new ExamRefused(
+        `${o.deviceId} is not connected to the lab now (it has registered before)`,
+      )
+    const wait = (ms: number) =>
+      new Promise<void>((resolve) => {
+        if (io.signal.aborted) return resolve()
+        const t = setTimeout(resolve, ms)
+        io.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
+      })
+    const started = Date.now()
+    const evidence: Evidence = {
+      deviceId: o.deviceId,
+      startedAt: started,
+      endedAt: started,
+      periodMs: 1000,
+      events: [],
+      moves: [],
+      skipped: [],
+      conformance: null,
+      unchecked: null,
+      modelId: { connect: o.model?.id ?? null, dps: o.model?.id ?? null },
+      endedWith: null,
+      interrupted: null,
+      wireDropped: 0,
+    }
+    try {
+      io.progress(`watching ${o.deviceId} for up to ${o.warmupSec} s to learn its telemetry period`)
+      for (const event of o.events) {
+        if (io.signal.aborted) {
+          evidence.skipped.push({ id: event, why: 'the exam was stopped before it' })
+          continue
+        }
+        io.progress(`${event}: ${o.deviceId} is on hub A`)
+        const at = Date.now()
+        await wait(o.deviceId.startsWith('slow') ? 10_000 : stepMs)
+        if (io.signal.aborted) {
+          evidence.skipped.push({ id: event, why: 'the exam was stopped during it' })
+          continue
+        }
+        const to = event === 'restart' ? 'a' : 'b'
+        const move: Move = {
+          id: event,
+          startedAt: at,
+          from: 'a',
+          to,
+          backAt: at + 1200,
+          backBy: 'telemetry',
+          connectAt: at + 1000,
+          endedAt: at + 2000,
+          after: {
+            method: { name: 'echo', status: 200, outcome: 'answered' },
+            c2d: { name: 'reboot', delivered: true },
+            desired: {
+              version: 2,
+              keys: ['fanSpeed', 'lightOn'],
+              acks: { fanSpeed: { ac: 200, av: 2 }, lightOn: null },
+            },
+            resyncedVersion: null,
+            desiredVersion: null,
+          },
+        }
+        evidence.moves.push(move)
+        evidence.events.push(
+          { at: at + 500, kind: 'dps-register', outcome: 'accepted', modelId: null },
+          {
+            at: at + 1000,
+            kind: 'hub-connect',
+            hub: to,
+            outcome: 'accepted',
+            modelId: o.model?.id ?? null,
+            replaced: false,
+          },
+          { at: at + 1200, kind: 'telemetry', hub: to, seq: 1, messageId: null, duplicate: false },
+        )
+        await io.moved?.(move)
+        io.progress(`${event}: back on hub ${to.toUpperCase()} after 1.2 s`)
+      }
+    } finally {
+      if (io.signal.aborted) io.progress('stopped: restoring the lab')
+      await wait(1)
+      record.restored = true
+      record.aborted = io.signal.aborted
+      evidence.endedAt = Date.now()
+      if (io.signal.aborted)
+        evidence.interrupted = 'stopped before the end (Ctrl+C): the checks cover what ran'
+    }
+    return { evidence, checks: score(evidence, { dpsDetectSec: o.dpsDetectSec }) }
+  }
+}
+
+/** The lab's GET /devices and GET /devices/{id} as a fake lab would answer them. */
+export const fakeLabDevices = [
+  { deviceId: 'other-offline', homeHub: 'b', connectedTo: null, modelId: null },
+  {
+    deviceId: 'failover_js',
+    homeHub: 'a',
+    connectedTo: 'a',
+    modelId: 'dtmi:Sample:Failover;1',
+  },
+  { deviceId: 'sample-node', homeHub: 'b', connectedTo: 'b', modelId: 'dtmi:Other:Thing;1' },
+]
+
+export async function fakeLabGet(_controlUrl: string, path: string): Promise<unknown> {
+  if (path === '/devices') return fakeLabDevices
+  const id = decodeURIComponent(path.replace(/^\/devices\//, ''))
+  const d = fakeLabDevices.find((x) => x.deviceId === id)
+  if (!d) throw new Error(`No device ${id}`)
+  return d
+}
+
 /** Fake engine + lab for AppCore; `sessions` lists every session built, newest last. */
 export function fakeDeps(): CoreDeps & {
   sessions: FakeSession[]
   labs: FakeLabRecord[]
+  exams: FakeExamRecord[]
 } {
   const sessions: FakeSession[] = []
   const labs: FakeLabRecord[] = []
+  const exams: FakeExamRecord[] = []
   return {
     sessions,
     labs,
+    exams,
+    runExam: fakeRunExam(exams),
+    labGet: fakeLabGet,
     createSession(options) {
       const s = new FakeSession(options)
       sessions.push(s)
