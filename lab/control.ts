@@ -359,6 +359,20 @@ export class ControlApi {
         run: () => ({ models: state.templates.list() }),
       },
       {
+        method: 'GET',
+        pattern: /^\/models\/([^/]+)$/,
+        run: ([dtmi]) => {
+          const model = state.templates.get(dtmi!)
+          if (!model)
+            throw new HttpError(
+              404,
+              'model-not-found',
+              `the lab has no template for ${dtmi!.slice(0, 200)} (lizard model add <file>)`,
+            )
+          return { model }
+        },
+      },
+      {
         method: 'POST',
         pattern: /^\/models$/,
         maxBody: limits.modelsBodyBytes,

@@ -114,6 +114,17 @@ export async function runExam(
     throw e
   })
   await labReady(first)
+  // Without --model, the template the lab holds for the model id the device names: the exam
+  // then calls its own commands and sets its own writable properties, not probes its template
+  // lacks (which the lab would count against the device's conformance).
+  const named = first.conformance?.modelId ?? null
+  const labModel =
+    !o.model && named
+      ? await lab.call<{ model: DeviceModel }>('GET', `/models/${encodeURIComponent(named)}`).then(
+          (r) => r.model,
+          () => null,
+        )
+      : null
   await lab.watch(id)
   try {
     if (!first.connectedTo) {
@@ -463,7 +474,7 @@ export async function runExam(
           return desiredKeys.every((k) => seen[k] === v) ? v : null
         }, answerMs)
       }
-      const model = o.model
+      const model = o.model ?? labModel
       const sync = model?.commands.find((c) => !c.durable)
       const method = sync ? commandWireName(sync) : 'lizardExamPing'
       const payload = sync?.request ? exampleFor(sync.request.schema) : {}
