@@ -349,15 +349,15 @@ export async function exam(args: string[], io: ExamIo = {}): Promise<number> {
 
   const controller = new AbortController()
   if (io.signal) {
-    if (io.signal.aborted) controller.abort()
-    else io.signal.addEventListener('abort', () => controller.abort(), { once: true })
+    if (io.signal.aborted) controller.abort('Ctrl+C')
+    else io.signal.addEventListener('abort', () => controller.abort('Ctrl+C'), { once: true })
   }
   let presses = 0
   const onSigint = () => {
     presses++
     if (presses === 1) {
       say('stopping: restoring every hub and DPS, then the scorecard (Ctrl+C again to quit now)')
-      controller.abort()
+      controller.abort('Ctrl+C')
     } else {
       err.write('lizard: quit before the lab was restored: lizard hubs shows what is down\n')
       process.exit(130)

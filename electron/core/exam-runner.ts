@@ -224,7 +224,7 @@ export class ExamRunner {
       this.stopReason = why ?? null
       this.state = 'stopping'
       this.addLine('stopping: restoring every hub and DPS')
-      this.abort.abort()
+      this.abort.abort(why ?? 'Stop in the window')
       this.push(true)
     }
     if (running) await running

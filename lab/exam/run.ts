@@ -70,6 +70,11 @@ const evidenceKept = 200_000
 
 class Stopped extends Error {}
 
+/** What stopped the exam, as the caller said it (`abort(reason)`), or just that it was stopped. */
+function stopCause(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason.slice(0, 200) : 'stopped'
+}
+
 export async function runExam(
   o: ExamOptions,
   io: ExamIo,
@@ -356,7 +361,7 @@ export async function runExam(
       await restoreLab()
       evidence.endedAt = Date.now()
       if (io.signal.aborted)
-        evidence.interrupted = 'stopped before the end (Ctrl+C): the checks cover what ran'
+        evidence.interrupted = `stopped before the end (${stopCause(io.signal)}): the checks cover what ran`
       else if (Date.now() >= deadline)
         evidence.interrupted = `stopped at the time bound (${o.timeBoundSec} s): the checks cover what ran`
     }

@@ -316,7 +316,8 @@ export function fakeRunExam(records: FakeExamRecord[] = [], stepMs = 5): RunExam
       record.aborted = io.signal.aborted
       evidence.endedAt = Date.now()
       if (io.signal.aborted)
-        evidence.interrupted = 'stopped before the end (Ctrl+C): the checks cover what ran'
+        evidence.interrupted =
+          'stopped before the end (Stop in the window): the checks cover what ran'
     }
     return { evidence, checks: score(evidence, { dpsDetectSec: o.dpsDetectSec }) }
   }
