@@ -22,6 +22,7 @@ import { htmlReport, result, type ExamResult } from '../../lab/exam/render'
 import { ExamRefused, examDefaults, runExam, type ExamOptions } from '../../lab/exam/run'
 import { oneLine } from '../fleet/errors'
 import { AppFailure } from './errors'
+import { labGet as labGetBounded } from './lab-client'
 
 // The app's exam: lab/exam's runExam (what `lizard exam` runs) against the embedded lab, one at a
 // time, kept as a snapshot for the window: each event pending → running → done or skipped with
@@ -432,38 +433,9 @@ const labDeviceSchema = z.object({
   modelId: z.string().max(4096).nullable().optional(),
 })
 
-/** One GET on the lab's control API, bounded in time and size. */
-export async function labGet(controlUrl: string, path: string): Promise<unknown> {
-  let res: Response
-  try {
-    res = await fetch(controlUrl + path, { signal: AbortSignal.timeout(10_000) })
-  } catch (err) {
-    throw new AppFailure(
-      'unavailable',
-      `The lab did not answer at ${controlUrl}: ${(err as Error).message}`,
-    )
-  }
-  const text = await res.text()
-  if (text.length > maxListBytes)
-    throw new AppFailure('protocol', 'The lab sent an answer too large to read.')
-  let data: unknown
-  try {
-    data = JSON.parse(text)
-  } catch {
-    throw new AppFailure(
-      'protocol',
-      `The lab answered ${res.status} with something that is not JSON.`,
-    )
-  }
-  if (!res.ok) {
-    const message = (data as { error?: { message?: unknown } } | null)?.error?.message
-    throw new AppFailure(
-      res.status === 404 ? 'not-found' : 'bad-request',
-      typeof message === 'string' ? message.slice(0, 500) : `The lab answered ${res.status}.`,
-    )
-  }
-  return data
-}
+/** One GET on the lab's control API: GET /devices of a lab holding a fleet is a long list. */
+export const labGet = (controlUrl: string, path: string) =>
+  labGetBounded(controlUrl, path, maxListBytes)
 
 const upper = (h: 'a' | 'b' | null | undefined) => (h ? (h.toUpperCase() as 'A' | 'B') : null)
 

@@ -12,6 +12,7 @@ async function labCall(
   method: string,
   path: string,
   body?: unknown,
+  bounds: { maxBytes: number; timeoutMs: number } = { maxBytes: maxAnswerBytes, timeoutMs },
 ): Promise<unknown> {
   let res: Response
   try {
@@ -19,7 +20,7 @@ async function labCall(
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.timeout(bounds.timeoutMs),
     })
   } catch (err) {
     throw new AppFailure(
@@ -28,7 +29,7 @@ async function labCall(
     )
   }
   const text = await res.text()
-  if (text.length > maxAnswerBytes)
+  if (text.length > bounds.maxBytes)
     throw new AppFailure('protocol', 'The lab sent an answer too large to read.')
   let data: unknown
   try {
@@ -42,12 +43,16 @@ async function labCall(
   if (!res.ok) {
     const message = (data as { error?: { message?: unknown } } | null)?.error?.message
     throw new AppFailure(
-      'bad-request',
+      res.status === 404 ? 'not-found' : 'bad-request',
       typeof message === 'string' ? message.slice(0, 500) : `The lab answered ${res.status}.`,
     )
   }
   return data
 }
+
+/** One GET on the lab's control API, bounded in time and size (lists: up to `maxBytes`). */
+export const labGet = (controlUrl: string, path: string, maxBytes = maxAnswerBytes) =>
+  labCall(controlUrl, 'GET', path, undefined, { maxBytes, timeoutMs: 10_000 })
 
 const enc = encodeURIComponent
 
