@@ -1,9 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import AxeBuilder from '@axe-core/playwright'
-import { expect, test, type Page } from '@playwright/test'
-import { labJson, shot, startWebApp, type WebApp } from './helpers'
+import { expect, test } from '@playwright/test'
+import { labJson, shot, startWebApp, type WebApp, noAxeViolations } from './helpers'
 
 // The exam in a real browser through the web shell (real engine, real lab): "Examine this
 // device" from the lab panel, only the manual failover, the checklist as it runs, the scorecard,
@@ -23,17 +22,6 @@ test.afterAll(async () => {
   await app?.stop()
   await rm(dataDir, { recursive: true, force: true })
 })
-
-async function noAxeViolations(page: Page) {
-  const r = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
-    .analyze()
-  expect(
-    r.violations.map(
-      (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    ),
-  ).toEqual([])
-}
 
 test('examine this device: a manual failover, the checklist, the scorecard, the report', async ({
   page,

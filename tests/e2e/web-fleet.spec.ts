@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
-import { labJson, shot, startWebApp, type WebApp } from './helpers'
+import { labJson, shot, startWebApp, type WebApp, noAxeViolations } from './helpers'
 
 // The fleet view in a real browser through the web shell: a 20-device fleet beside the single
 // device against the embedded lab (real engine, real lab), an outage of hub A from the lab panel,
@@ -23,17 +22,6 @@ test.afterAll(async () => {
   await app?.stop()
   await rm(dataDir, { recursive: true, force: true })
 })
-
-async function noAxeViolations(page: Page) {
-  const r = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
-    .analyze()
-  expect(
-    r.violations.map(
-      (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    ),
-  ).toEqual([])
-}
 
 const count = async (page: Page, testId: string) =>
   Number(await page.getByTestId(testId).getAttribute('data-count'))
