@@ -38,6 +38,13 @@ test('loads a template with components from Settings, sets a component property 
   page.on('pageerror', (e) => errors.push(e.message))
   await page.goto(app.url)
   await expect(page.getByTestId('telemetry-temp')).toBeVisible()
+  // Readings made under the built-in template are delivered whatever happens; loaded while some
+  // are still queued (the first connect under way), a template sends them on its own connection,
+  // where the lab rightly counts them against it. This story starts from an empty outbox.
+  await expect(page.getByTestId('header-state')).toHaveAttribute('data-state', 'connected', {
+    timeout: 60_000,
+  })
+  await expect(page.getByTestId('header-queued')).toHaveText('0')
 
   await test.step('a template that does not load is refused, problem by problem', async () => {
     await page.getByRole('button', { name: 'Settings' }).click()
